@@ -1,0 +1,13 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { listBody } from "@/lib/api/lists";
+import { listGateways, requireEnvironment } from "@/lib/environments";
+import { gatewayResource } from "@/lib/environments/resources";
+
+export const GET = route<{ envID: string }>(async (req, { envID }) => {
+  const actor = await actorFromBearer(req);
+  await requireEnvironment(envID);
+  const base = apiBase(req);
+  const items = await listGateways(actor, envID);
+  return json(listBody("gateways", items.map((x) => gatewayResource(base, envID, x)), `${base}/environments/${envID}/gateways`));
+});

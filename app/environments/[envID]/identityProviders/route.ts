@@ -1,0 +1,13 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { listBody } from "@/lib/api/lists";
+import { listIdentityProviders, requireEnvironment } from "@/lib/environments";
+import { identityProviderResource } from "@/lib/environments/resources";
+
+export const GET = route<{ envID: string }>(async (req, { envID }) => {
+  const actor = await actorFromBearer(req);
+  await requireEnvironment(envID);
+  const base = apiBase(req);
+  const items = await listIdentityProviders(actor, envID);
+  return json(listBody("identityProviders", items.map((x) => identityProviderResource(base, envID, x)), `${base}/environments/${envID}/identityProviders`));
+});

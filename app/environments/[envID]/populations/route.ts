@@ -1,0 +1,13 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { listBody } from "@/lib/api/lists";
+import { listPopulations, requireEnvironment } from "@/lib/environments";
+import { populationResource } from "@/lib/environments/resources";
+
+export const GET = route<{ envID: string }>(async (req, { envID }) => {
+  const actor = await actorFromBearer(req);
+  await requireEnvironment(envID);
+  const base = apiBase(req);
+  const items = await listPopulations(actor, envID);
+  return json(listBody("populations", items.map((x) => populationResource(base, envID, x)), `${base}/environments/${envID}/populations`));
+});

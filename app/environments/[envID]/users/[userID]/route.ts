@@ -1,0 +1,12 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { requireEnvironment } from "@/lib/environments";
+import { getUser } from "@/lib/users/queries";
+import { toUserResource } from "@/lib/users/resource";
+
+export const GET = route<{ envID: string; userID: string }>(async (req, { envID, userID }) => {
+  const actor = await actorFromBearer(req);
+  await requireEnvironment(envID);
+  const user = await getUser(actor, envID, userID);
+  return json(toUserResource(user, apiBase(req)));
+});

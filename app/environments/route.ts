@@ -1,0 +1,12 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { listBody } from "@/lib/api/lists";
+import { listEnvironments } from "@/lib/environments";
+import { environmentResource } from "@/lib/environments/resources";
+
+export const GET = route(async (req) => {
+  const actor = await actorFromBearer(req);
+  const base = apiBase(req);
+  const envs = await listEnvironments(actor);
+  return json(listBody("environments", envs.map((e) => environmentResource(base, e)), `${base}/environments`));
+});

@@ -1,0 +1,208 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  check,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+/** Instance-wide key/value settings, e.g. the generated token-signing secret. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const organizations = pgTable("organizations", {
+  id: uuid("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export type PasswordPolicy = { minLength: number; maxLength: number };
+
+export const environments = pgTable("environments", {
+  id: uuid("id").primaryKey(),
+  organizationId: uuid("organization_id").notNull().references(() => organizations.id),
+  name: text("name").notNull(),
+  description: text("description"),
+  /** Null means the product's default policy (lib/passwords). */
+  passwordPolicy: jsonb("password_policy").$type<PasswordPolicy>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const populations = pgTable(
+  "populations",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    isDefault: boolean("is_default").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("populations_env_name_uq").on(t.environmentId, sql`lower(${t.name})`),
+    // One default population per environment, enforced by the database.
+    uniqueIndex("populations_one_default_uq").on(t.environmentId).where(sql`${t.isDefault}`),
+  ],
+);
+
+export const IDENTITY_PROVIDER_TYPES = [
+  "FACEBOOK", "GOOGLE", "LINKEDIN", "LINKEDIN_OIDC", "APPLE", "TWITTER", "AMAZON", "YAHOO",
+  "MICROSOFT", "PAYPAL", "GITHUB", "OPENID_CONNECT", "SAML",
+] as const;
+export type IdentityProviderType = (typeof IDENTITY_PROVIDER_TYPES)[number];
+
+export const identityProviders = pgTable("identity_providers", {
+  id: uuid("id").primaryKey(),
+  environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+  type: text("type").$type<IdentityProviderType>().notNull(),
+  name: text("name").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const gateways = pgTable("gateways", {
+  id: uuid("id").primaryKey(),
+  environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+  type: text("type").notNull(),
+  name: text("name").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const gatewayUserTypes = pgTable(
+  "gateway_user_types",
+  {
+    id: uuid("id").primaryKey(),
+    gatewayId: uuid("gateway_id").notNull().references(() => gateways.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    orderedCorrelationAttributes: jsonb("ordered_correlation_attributes").$type<string[]>().notNull().default([]),
+    passwordAuthority: text("password_authority").$type<"PING_ONE" | "LDAP">().notNull().default("LDAP"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("gateway_user_types_gateway_idx").on(t.gatewayId)],
+);
+
+export const PASSWORD_STATUSES = [
+  "NO_PASSWORD", "OK", "MUST_CHANGE_PASSWORD", "PASSWORD_EXPIRED", "PASSWORD_LOCKED_OUT", "EXTERNAL",
+] as const;
+export type PasswordStatus = (typeof PASSWORD_STATUSES)[number];
+export type LifecycleStatus = "ACCOUNT_OK" | "VERIFICATION_REQUIRED";
+
+/** Profile attributes kept as one document: the user resource returns them as sent. */
+export type UserProfile = Record<string, unknown>;
+
+export type ExternalPassword = {
+  gatewayId: string;
+  userTypeId: string;
+  correlationAttributes: Record<string, string>;
+};
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    populationId: uuid("population_id").notNull().references(() => populations.id),
+    username: text("username").notNull(),
+    email: text("email"),
+    emailVerified: boolean("email_verified").notNull().default(false),
+    enabled: boolean("enabled").notNull().default(true),
+    mfaEnabled: boolean("mfa_enabled").notNull().default(false),
+    lifecycleStatus: text("lifecycle_status").$type<LifecycleStatus>().notNull().default("ACCOUNT_OK"),
+    identityProviderId: uuid("identity_provider_id").references(() => identityProviders.id),
+    profile: jsonb("profile").$type<UserProfile>().notNull().default({}),
+    /** Stored exactly as imported (pre-encoded) or as an argon2id PHC string. Never serialised. */
+    passwordHash: text("password_hash"),
+    passwordStatus: text("password_status").$type<PasswordStatus>().notNull().default("NO_PASSWORD"),
+    passwordChangedAt: timestamp("password_changed_at", { withTimezone: true, mode: "date" }),
+    externalPassword: jsonb("external_password").$type<ExternalPassword>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // The guard for username uniqueness: one username per environment, case-insensitively.
+    uniqueIndex("users_env_username_uq").on(t.environmentId, sql`lower(${t.username})`),
+    index("users_env_population_idx").on(t.environmentId, t.populationId, t.id),
+    index("users_env_email_idx").on(t.environmentId, sql`lower(${t.email})`),
+  ],
+);
+
+export const applications = pgTable("applications", {
+  id: uuid("id").primaryKey(),
+  environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  /** argon2id of the client secret; the secret itself is shown once and never stored. */
+  secretHash: text("secret_hash").notNull(),
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method")
+    .$type<"CLIENT_SECRET_BASIC" | "CLIENT_SECRET_POST">()
+    .notNull()
+    .default("CLIENT_SECRET_BASIC"),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const ROLES = ["ENVIRONMENT_ADMIN", "IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"] as const;
+export type RoleName = (typeof ROLES)[number];
+export type ScopeType = "ORGANIZATION" | "ENVIRONMENT" | "POPULATION";
+
+export const roleAssignments = pgTable(
+  "role_assignments",
+  {
+    id: uuid("id").primaryKey(),
+    role: text("role").$type<RoleName>().notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id").references(() => applications.id, { onDelete: "cascade" }),
+    scopeType: text("scope_type").$type<ScopeType>().notNull(),
+    scopeId: uuid("scope_id").notNull(),
+    /** The environment a POPULATION or ENVIRONMENT scope lies in; null for ORGANIZATION. */
+    scopeEnvironmentId: uuid("scope_environment_id").references(() => environments.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("role_assignments_user_idx").on(t.userId),
+    index("role_assignments_app_idx").on(t.applicationId),
+    check("role_assignments_one_subject", sql`(${t.userId} is null) <> (${t.applicationId} is null)`),
+  ],
+);
+
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").references(() => environments.id, { onDelete: "cascade" }),
+    action: text("action").notNull(),
+    actorType: text("actor_type").$type<"USER" | "APPLICATION" | "SYSTEM">().notNull(),
+    actorId: uuid("actor_id"),
+    resourceType: text("resource_type").notNull(),
+    resourceId: uuid("resource_id"),
+    via: text("via").$type<"API" | "CONSOLE" | "BULK" | "SYSTEM">().notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_events_env_created_idx").on(t.environmentId, t.createdAt)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUserRow = typeof users.$inferInsert;
+export type PopulationRow = typeof populations.$inferSelect;
+export type EnvironmentRow = typeof environments.$inferSelect;
+export type IdentityProviderRow = typeof identityProviders.$inferSelect;
+export type GatewayRow = typeof gateways.$inferSelect;
+export type GatewayUserTypeRow = typeof gatewayUserTypes.$inferSelect;
+export type ApplicationRow = typeof applications.$inferSelect;
+export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;

@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+
+/** PingOne's detail codes (spec 7). */
+export type DetailCode =
+  | "REQUIRED_VALUE"
+  | "INVALID_VALUE"
+  | "EMPTY_VALUE"
+  | "SIZE_LIMIT_EXCEEDED"
+  | "OUT_OF_RANGE"
+  | "UNIQUENESS_VIOLATION"
+  | "INVALID_FILTER"
+  | "INVALID_TOKEN"
+  | "INSUFFICIENT_PERMISSIONS"
+  | "LIMIT_EXCEEDED";
+
+export type ErrorCode =
+  | "INVALID_DATA"
+  | "INVALID_REQUEST"
+  | "REQUEST_FAILED"
+  | "ACCESS_FAILED"
+  | "NOT_FOUND"
+  | "REQUEST_LIMITED"
+  | "UNEXPECTED_ERROR";
+
+export type ErrorDetail = {
+  code: DetailCode;
+  target?: string;
+  message: string;
+  innerError?: Record<string, unknown>;
+};
+
+export type ErrorBody = {
+  id: string;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+};
+
+/** An error that knows its HTTP answer. Messages are written for the caller: no internals. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  toBody(id: string): ErrorBody {
+    return { id, code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export const invalidData = (details: ErrorDetail[], message?: string) =>
+  new ApiError(
+    400,
+    "INVALID_DATA",
+    message ?? (details.length === 1 ? details[0]!.message : "The request has invalid data: see details."),
+    details,
+  );
+
+export const invalidRequest = (message: string, status = 400, details?: ErrorDetail[]) =>
+  new ApiError(status, "INVALID_REQUEST", message, details);
+
+export const unauthenticated = (message = "The request could not be authenticated: send a valid bearer token.") =>
+  new ApiError(401, "ACCESS_FAILED", message, [{ code: "INVALID_TOKEN", message }], {
+    "WWW-Authenticate": 'Bearer realm="identity-import"',
+  });
+
+export const forbidden = (message = "The actor attempting to perform the request is not authorized.") =>
+  new ApiError(403, "ACCESS_FAILED", message, [{ code: "INSUFFICIENT_PERMISSIONS", message }]);
+
+export const notFound = (message = "The requested resource was not found.") =>
+  new ApiError(404, "NOT_FOUND", message);
+
+export const requestFailed = (message: string, details?: ErrorDetail[]) =>
+  new ApiError(400, "REQUEST_FAILED", message, details);
+
+export function uniquenessViolation(innerError?: Record<string, unknown>): ApiError {
+  const message = "A user with this username already exists in the environment.";
+  return invalidData([
+    { code: "UNIQUENESS_VIOLATION", target: "username", message, ...(innerError ? { innerError } : {}) },
+  ]);
+}
+
+export function newErrorId(): string {
+  return randomUUID();
+}
+
+/** The driver error behind a Drizzle query error (`cause`), or the error itself. */
+export function driverError(err: unknown): { code?: string; constraint?: string } | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
+    const o = e as { code?: unknown; constraint?: unknown; constraint_name?: unknown; cause?: unknown };
+    if (typeof o.code === "string" && /^[0-9A-Z]{5}$/.test(o.code)) {
+      const constraint = typeof o.constraint === "string" ? o.constraint : typeof o.constraint_name === "string" ? o.constraint_name : undefined;
+      return { code: o.code, constraint };
+    }
+    e = o.cause;
+  }
+  return undefined;
+}
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const d = driverError(err);
+  return d?.code === "23505" && (constraint === undefined || d.constraint === constraint);
+}

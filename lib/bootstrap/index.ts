@@ -1,0 +1,152 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/db";
+import { organizations, users } from "@/db/schema";
+import {
+  insertApplication,
+  insertEnvironment,
+  insertGateway,
+  insertIdentityProvider,
+  insertPopulation,
+  insertRoleAssignment,
+} from "@/lib/environments";
+import { isUuid, uuidv7 } from "@/lib/ids";
+import { hashPassword } from "@/lib/passwords";
+
+export type BootstrapResult = {
+  created: boolean;
+  adminEnvironmentId?: string;
+  demoEnvironmentId?: string;
+  demoDefaultPopulationId?: string;
+  adminUsername?: string;
+  adminPassword?: string;
+  workerClientId?: string;
+  workerClientSecret?: string;
+};
+
+const BOOTSTRAP_LOCK = 727_172_002;
+
+function idFromEnv(name: string): string | undefined {
+  const v = process.env[name];
+  if (!v) return undefined;
+  if (!isUuid(v)) throw new Error(`${name} must be a UUID`);
+  return v.toLowerCase();
+}
+
+/**
+ * First start on an empty database: the administrators' environment with the first
+ * administrator and a worker application, and a demo environment to import into. Runs in one
+ * transaction under an advisory lock, so several instances starting together create it once.
+ * Later starts find the organization and change nothing.
+ */
+export async function bootstrap(): Promise<BootstrapResult> {
+  const db = await getDb();
+  const adminPassword = process.env.ADMIN_PASSWORD || randomBytes(15).toString("base64url");
+  const workerSecret = process.env.WORKER_CLIENT_SECRET || randomBytes(32).toString("base64url");
+  // Hash outside the transaction: argon2 is slow and the lock should be held briefly.
+  const adminHash = await hashPassword(adminPassword);
+
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+    const existing = await tx.select({ id: organizations.id }).from(organizations).limit(1);
+    if (existing.length) return { created: false };
+
+    const organizationId = uuidv7();
+    await tx.insert(organizations).values({ id: organizationId, name: "Organization" });
+
+    const adminEnvironmentId = await insertEnvironment(tx, {
+      id: idFromEnv("ADMIN_ENV_ID"),
+      organizationId,
+      name: "Administrators",
+      description: "Console administrators and worker applications.",
+    });
+    const adminPopulationId = await insertPopulation(tx, { environmentId: adminEnvironmentId, name: "Administrators", isDefault: true });
+    const adminUsername = process.env.ADMIN_USERNAME || "admin";
+    const adminId = uuidv7();
+    await tx.insert(users).values({
+      id: adminId,
+      environmentId: adminEnvironmentId,
+      populationId: adminPopulationId,
+      username: adminUsername,
+      passwordHash: adminHash,
+      passwordStatus: "OK",
+      passwordChangedAt: new Date(),
+    });
+    await insertRoleAssignment(tx, {
+      role: "ENVIRONMENT_ADMIN",
+      subject: { userId: adminId },
+      scopeType: "ORGANIZATION",
+      scopeId: organizationId,
+      scopeEnvironmentId: null,
+    });
+
+    const demoEnvironmentId = await insertEnvironment(tx, {
+      id: idFromEnv("DEMO_ENV_ID"),
+      organizationId,
+      name: "Demo",
+      description: "A demo environment to import users into.",
+    });
+    const demoDefaultPopulationId = await insertPopulation(tx, { environmentId: demoEnvironmentId, name: "Default", isDefault: true });
+    await insertPopulation(tx, { environmentId: demoEnvironmentId, name: "Contractors" });
+    await insertIdentityProvider(tx, { environmentId: demoEnvironmentId, type: "GOOGLE", name: "Google" });
+    await insertGateway(tx, {
+      environmentId: demoEnvironmentId,
+      type: "LDAP",
+      name: "Corporate LDAP",
+      userTypes: [{ name: "Employees", orderedCorrelationAttributes: ["uid", "mail", "employeeNumber"], passwordAuthority: "LDAP" }],
+    });
+
+    const worker = await insertApplication(tx, {
+      id: idFromEnv("WORKER_CLIENT_ID"),
+      environmentId: adminEnvironmentId,
+      name: "Import worker",
+      secret: workerSecret,
+    });
+    await insertRoleAssignment(tx, {
+      role: "IDENTITY_DATA_ADMIN",
+      subject: { applicationId: worker.id },
+      scopeType: "ENVIRONMENT",
+      scopeId: demoEnvironmentId,
+      scopeEnvironmentId: demoEnvironmentId,
+    });
+
+    return {
+      created: true,
+      adminEnvironmentId,
+      demoEnvironmentId,
+      demoDefaultPopulationId,
+      adminUsername,
+      adminPassword,
+      workerClientId: worker.id,
+      workerClientSecret: worker.secret,
+    };
+  });
+}
+
+/** The one-time banner: the only place the generated credentials ever appear. */
+export function firstStartBanner(r: BootstrapResult, baseUrl: string): string {
+  return [
+    "",
+    "identity-import: first start, database initialised.",
+    "",
+    `  Console:        ${baseUrl}/console`,
+    `  Administrator:  ${r.adminUsername}`,
+    `  Password:       ${r.adminPassword}`,
+    "",
+    `  Worker application (Identity Data Admin on the Demo environment):`,
+    `  Client id:      ${r.workerClientId}`,
+    `  Client secret:  ${r.workerClientSecret}`,
+    `  Token endpoint: ${baseUrl}/${r.adminEnvironmentId}/as/token`,
+    `  Demo env id:    ${r.demoEnvironmentId}`,
+    "",
+    "  These credentials are shown once. Try it:",
+    "",
+    `  TOKEN=$(curl -s -u '${r.workerClientId}:${r.workerClientSecret}' \\`,
+    `    -d grant_type=client_credentials ${baseUrl}/${r.adminEnvironmentId}/as/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+    `  curl -s -X POST ${baseUrl}/environments/${r.demoEnvironmentId}/users \\`,
+    `    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/vnd.pingidentity.user.import+json' \\`,
+    `    -d '{"username":"ada","email":"ada@example.com","population":{"id":"${r.demoDefaultPopulationId}"},"password":{"value":"{SSHA}+uWzzjAkOVO9cuH389YvyFAUk96OHx93"}}'`,
+    "",
+  ].join("\n");
+}

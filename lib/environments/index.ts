@@ -1,0 +1,145 @@
+import "server-only";
+import { asc, eq, inArray } from "drizzle-orm";
+import { getDb, type Executor } from "@/db";
+import {
+  applications,
+  environments,
+  gatewayUserTypes,
+  gateways,
+  identityProviders,
+  populations,
+  roleAssignments,
+  type IdentityProviderType,
+  type RoleName,
+  type ScopeType,
+} from "@/db/schema";
+import { requireEnvironmentAccess, visibleEnvironments, type Actor } from "@/lib/access";
+import { notFound } from "@/lib/api/errors";
+import { isUuid, uuidv7 } from "@/lib/ids";
+import { hashPassword } from "@/lib/passwords";
+import { randomBytes } from "node:crypto";
+
+/** Rule 2: the environment exists (404 otherwise). Says nothing about access. */
+export async function requireEnvironment(environmentId: string): Promise<{ id: string; name: string }> {
+  if (!isUuid(environmentId)) throw notFound("The environment was not found.");
+  const db = await getDb();
+  const [env] = await db
+    .select({ id: environments.id, name: environments.name })
+    .from(environments)
+    .where(eq(environments.id, environmentId));
+  if (!env) throw notFound("The environment was not found.");
+  return env;
+}
+
+export async function listEnvironments(actor: Actor) {
+  const db = await getDb();
+  const visible = visibleEnvironments(actor);
+  if (visible !== "all" && visible.size === 0) return [];
+  const rows = await db
+    .select({ id: environments.id, name: environments.name, description: environments.description, createdAt: environments.createdAt })
+    .from(environments)
+    .where(visible === "all" ? undefined : inArray(environments.id, [...visible]))
+    .orderBy(asc(environments.createdAt), asc(environments.id));
+  return rows;
+}
+
+export async function listPopulations(actor: Actor, environmentId: string) {
+  requireEnvironmentAccess(actor, "environment:read", environmentId);
+  const db = await getDb();
+  return db
+    .select({ id: populations.id, name: populations.name, description: populations.description, isDefault: populations.isDefault, createdAt: populations.createdAt, updatedAt: populations.updatedAt })
+    .from(populations)
+    .where(eq(populations.environmentId, environmentId))
+    .orderBy(asc(populations.createdAt), asc(populations.id));
+}
+
+export async function listIdentityProviders(actor: Actor, environmentId: string) {
+  requireEnvironmentAccess(actor, "environment:read", environmentId);
+  const db = await getDb();
+  return db
+    .select({ id: identityProviders.id, type: identityProviders.type, name: identityProviders.name, enabled: identityProviders.enabled, createdAt: identityProviders.createdAt, updatedAt: identityProviders.updatedAt })
+    .from(identityProviders)
+    .where(eq(identityProviders.environmentId, environmentId))
+    .orderBy(asc(identityProviders.createdAt), asc(identityProviders.id));
+}
+
+export async function listGateways(actor: Actor, environmentId: string) {
+  requireEnvironmentAccess(actor, "environment:read", environmentId);
+  const db = await getDb();
+  const gws = await db
+    .select({ id: gateways.id, type: gateways.type, name: gateways.name, enabled: gateways.enabled, createdAt: gateways.createdAt, updatedAt: gateways.updatedAt })
+    .from(gateways)
+    .where(eq(gateways.environmentId, environmentId))
+    .orderBy(asc(gateways.createdAt), asc(gateways.id));
+  const types = gws.length
+    ? await db
+        .select({ id: gatewayUserTypes.id, gatewayId: gatewayUserTypes.gatewayId, name: gatewayUserTypes.name, orderedCorrelationAttributes: gatewayUserTypes.orderedCorrelationAttributes, passwordAuthority: gatewayUserTypes.passwordAuthority })
+        .from(gatewayUserTypes)
+        .where(inArray(gatewayUserTypes.gatewayId, gws.map((g) => g.id)))
+        .orderBy(asc(gatewayUserTypes.createdAt), asc(gatewayUserTypes.id))
+    : [];
+  return gws.map((g) => ({
+    ...g,
+    userTypes: types.filter((t) => t.gatewayId === g.id).map(({ gatewayId: _gatewayId, ...t }) => t),
+  }));
+}
+
+// Writers used by first-start bootstrap (and, behind actor checks, by the console later).
+
+export async function insertEnvironment(db: Executor, v: { id?: string; organizationId: string; name: string; description?: string }) {
+  const id = v.id ?? uuidv7();
+  await db.insert(environments).values({ id, organizationId: v.organizationId, name: v.name, description: v.description ?? null });
+  return id;
+}
+
+export async function insertPopulation(db: Executor, v: { environmentId: string; name: string; isDefault?: boolean; description?: string }) {
+  const id = uuidv7();
+  await db.insert(populations).values({ id, environmentId: v.environmentId, name: v.name, isDefault: v.isDefault ?? false, description: v.description ?? null });
+  return id;
+}
+
+export async function insertIdentityProvider(db: Executor, v: { environmentId: string; type: IdentityProviderType; name: string }) {
+  const id = uuidv7();
+  await db.insert(identityProviders).values({ id, environmentId: v.environmentId, type: v.type, name: v.name });
+  return id;
+}
+
+export async function insertGateway(
+  db: Executor,
+  v: { environmentId: string; type: string; name: string; userTypes: { name: string; orderedCorrelationAttributes: string[]; passwordAuthority?: "PING_ONE" | "LDAP" }[] },
+) {
+  const id = uuidv7();
+  await db.insert(gateways).values({ id, environmentId: v.environmentId, type: v.type, name: v.name });
+  const userTypeIds: string[] = [];
+  for (const t of v.userTypes) {
+    const utId = uuidv7();
+    userTypeIds.push(utId);
+    await db.insert(gatewayUserTypes).values({ id: utId, gatewayId: id, name: t.name, orderedCorrelationAttributes: t.orderedCorrelationAttributes, passwordAuthority: t.passwordAuthority ?? "LDAP" });
+  }
+  return { id, userTypeIds };
+}
+
+/** A worker application; the secret is returned once and only its argon2id hash is kept. */
+export async function insertApplication(db: Executor, v: { id?: string; environmentId: string; name: string; secret?: string }) {
+  const id = v.id ?? uuidv7();
+  const secret = v.secret ?? randomBytes(32).toString("base64url");
+  await db.insert(applications).values({ id, environmentId: v.environmentId, name: v.name, secretHash: await hashPassword(secret) });
+  return { id, secret };
+}
+
+export async function insertRoleAssignment(
+  db: Executor,
+  v: { role: RoleName; subject: { userId: string } | { applicationId: string }; scopeType: ScopeType; scopeId: string; scopeEnvironmentId: string | null },
+) {
+  const id = uuidv7();
+  await db.insert(roleAssignments).values({
+    id,
+    role: v.role,
+    userId: "userId" in v.subject ? v.subject.userId : null,
+    applicationId: "applicationId" in v.subject ? v.subject.applicationId : null,
+    scopeType: v.scopeType,
+    scopeId: v.scopeId,
+    scopeEnvironmentId: v.scopeEnvironmentId,
+  });
+  return id;
+}

@@ -1,0 +1,97 @@
+import "server-only";
+import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { getDb } from "@/db";
+import { identityProviders, users } from "@/db/schema";
+import { requireEnvironmentAccess, reaches, type Actor } from "@/lib/access";
+import { invalidData, notFound } from "@/lib/api/errors";
+import { isUuid } from "@/lib/ids";
+import type { FilterClause } from "./filter";
+import type { UserResourceSource } from "./resource";
+
+const resourceColumns = {
+  id: users.id,
+  environmentId: users.environmentId,
+  populationId: users.populationId,
+  username: users.username,
+  email: users.email,
+  emailVerified: users.emailVerified,
+  enabled: users.enabled,
+  mfaEnabled: users.mfaEnabled,
+  lifecycleStatus: users.lifecycleStatus,
+  identityProviderId: users.identityProviderId,
+  identityProviderType: identityProviders.type,
+  profile: users.profile,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+
+/** One user, or 404 when it does not exist or lies outside the actor's read scope. */
+export async function getUser(actor: Actor, environmentId: string, userId: string): Promise<UserResourceSource> {
+  const r = requireEnvironmentAccess(actor, "users:read", environmentId);
+  if (!isUuid(userId)) throw notFound("The user was not found.");
+  const db = await getDb();
+  const [u] = await db
+    .select(resourceColumns)
+    .from(users)
+    .leftJoin(identityProviders, eq(identityProviders.id, users.identityProviderId))
+    .where(and(eq(users.environmentId, environmentId), eq(users.id, userId)));
+  if (!u || !reaches(r, u.populationId)) throw notFound("The user was not found.");
+  return u;
+}
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+export type UserPage = { users: UserResourceSource[]; nextCursor: string | null };
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ after: lastId })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown };
+    if (isUuid(parsed.after)) return parsed.after;
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidData([{ code: "INVALID_VALUE", target: "cursor", message: "The cursor is not valid: use the next link as given." }]);
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function clauseSql(c: FilterClause): SQL {
+  const column =
+    c.attribute === "username" ? sql`lower(${users.username})` : c.attribute === "email" ? sql`lower(${users.email})` : sql`${users.populationId}::text`;
+  const value = c.value.toLowerCase();
+  return c.op === "eq" ? sql`${column} = ${value}` : sql`${column} like ${escapeLike(value) + "%"}`;
+}
+
+/**
+ * A page of users in creation order (UUIDv7 ids), keyset-paged so that a cursor stays valid
+ * while users are added. A population-scoped reader sees only its populations.
+ */
+export async function listUsers(
+  actor: Actor,
+  environmentId: string,
+  opts: { limit: number; after?: string | null; filter?: FilterClause[] },
+): Promise<UserPage> {
+  const r = requireEnvironmentAccess(actor, "users:read", environmentId);
+  const db = await getDb();
+  const where: SQL[] = [eq(users.environmentId, environmentId)];
+  if (!r.all) where.push(inArray(users.populationId, [...r.populations]));
+  if (opts.after) where.push(gt(users.id, opts.after));
+  for (const c of opts.filter ?? []) where.push(clauseSql(c));
+  const rows = await db
+    .select(resourceColumns)
+    .from(users)
+    .leftJoin(identityProviders, eq(identityProviders.id, users.identityProviderId))
+    .where(and(...where))
+    .orderBy(asc(users.id))
+    .limit(opts.limit + 1);
+  const more = rows.length > opts.limit;
+  const page = more ? rows.slice(0, opts.limit) : rows;
+  return { users: page, nextCursor: more ? encodeCursor(page[page.length - 1]!.id) : null };
+}

@@ -1,0 +1,197 @@
+import { z } from "zod";
+import { classifyPassword } from "@/lib/passwords/classify";
+
+/**
+ * The one schema of a user body (spec 2.1). Imported by the route handler, the console form
+ * (through zodResolver), its server action and the bulk row validator. Plain create and import
+ * are derived from one base so that a rule is written once.
+ *
+ * Every issue carries a PingOne detail code in `params.code` so that the API can report it;
+ * messages never echo the value sent (it may be a password).
+ */
+type DetailCode = "REQUIRED_VALUE" | "INVALID_VALUE" | "EMPTY_VALUE" | "SIZE_LIMIT_EXCEEDED" | "OUT_OF_RANGE";
+
+const codePoints = (s: string) => [...s].length;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Letters, marks, spaces, symbols, digits and punctuation: no control or format characters.
+const USERNAME_CHARS = /^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]+$/u;
+
+function typeError(expected: string) {
+  return (iss: { input?: unknown }) =>
+    iss.input === undefined
+      ? { message: "A value is required.", params: { code: "REQUIRED_VALUE" satisfies DetailCode } }
+      : { message: `Must be ${expected}.`, params: { code: "INVALID_VALUE" satisfies DetailCode } };
+}
+
+/** A bounded string attribute; `null` is accepted and means "not set". */
+function text(max: number) {
+  return z
+    .string({ error: typeError("a string") })
+    .refine((s) => codePoints(s) <= max, {
+      message: `Must be at most ${max} characters.`,
+      params: { code: "SIZE_LIMIT_EXCEEDED" },
+      abort: true,
+    })
+    .nullish();
+}
+
+const bool = () => z.boolean({ error: typeError("true or false") }).nullish();
+
+const uuidRef = z
+  .string({ error: typeError("a UUID string") })
+  .regex(UUID, { message: "Must be a UUID.", params: { code: "INVALID_VALUE" } });
+
+const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, { error: typeError("an object") });
+
+export const usernameSchema = z
+  .string({ error: typeError("a string") })
+  .refine((s) => s.trim().length > 0, { message: "The username must not be empty.", params: { code: "EMPTY_VALUE" }, abort: true })
+  .refine((s) => codePoints(s) <= 128, { message: "The username must be at most 128 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .refine((s) => USERNAME_CHARS.test(s), {
+    message: "The username may hold letters, marks, spaces, symbols, digits and punctuation only: no control characters.",
+    params: { code: "INVALID_VALUE" },
+  });
+
+export const emailSchema = z
+  .string({ error: typeError("a string") })
+  .refine((s) => codePoints(s) <= 256, { message: "The email must be at most 256 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .pipe(z.email({ message: "Must be a valid email address.", params: { code: "INVALID_VALUE" } }));
+
+export const passwordValueSchema = z
+  .string({ error: typeError("a string") })
+  .refine((s) => s.length > 0, { message: "The password must not be empty.", params: { code: "EMPTY_VALUE" }, abort: true })
+  .refine((s) => s.length <= 4096, { message: "The password value is too long.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .superRefine((s, ctx) => {
+    const c = classifyPassword(s);
+    if (c.kind === "invalid") ctx.addIssue({ code: "custom", message: c.message, params: { code: "INVALID_VALUE" } });
+  });
+
+const nameSchema = object({
+  given: text(256),
+  family: text(256),
+  middle: text(256),
+  formatted: text(256),
+  honorificPrefix: text(256),
+  honorificSuffix: text(256),
+});
+
+const addressSchema = object({
+  streetAddress: text(256),
+  locality: text(256),
+  region: text(256),
+  postalCode: text(40),
+  countryCode: z
+    .string({ error: typeError("a string") })
+    .regex(/^[A-Z]{2}$/, { message: "Must be a two-letter country code in capitals (ISO 3166-1 alpha-2).", params: { code: "INVALID_VALUE" } })
+    .nullish(),
+});
+
+export const externalGatewaySchema = object({
+  id: uuidRef,
+  userType: object({ id: uuidRef }),
+  correlationAttributes: z
+    .record(z.string(), z.string({ error: typeError("a string") }).max(1024, { message: "Must be at most 1024 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" } }), {
+      error: typeError("an object of strings"),
+    })
+    .nullish(),
+});
+
+/** The profile attributes kept in the user's profile document, in the order the resource lists them. */
+export const PROFILE_FIELDS = [
+  "name", "nickname", "title", "locale", "preferredLanguage", "timezone", "externalId",
+  "primaryPhone", "mobilePhone", "address", "photo",
+] as const;
+
+const baseShape = {
+  username: usernameSchema,
+  email: emailSchema.nullish(),
+  population: object({ id: uuidRef }),
+  emailVerified: bool(),
+  mfaEnabled: bool(),
+  enabled: bool(),
+  identityProvider: object({ id: uuidRef.nullish() }).nullish(),
+  name: nameSchema.nullish(),
+  nickname: text(256),
+  title: text(256),
+  locale: text(256),
+  preferredLanguage: text(256),
+  timezone: text(256),
+  externalId: text(1024),
+  primaryPhone: text(32),
+  mobilePhone: text(32),
+  address: addressSchema.nullish(),
+  photo: object({ href: text(256) }).nullish(),
+};
+
+const importOnlyShape = {
+  password: object({
+    value: passwordValueSchema.nullish(),
+    forceChange: bool(),
+    external: object({ gateway: externalGatewaySchema }).nullish(),
+  }).nullish(),
+  lifecycle: object({
+    status: z
+      .enum(["ACCOUNT_OK", "VERIFICATION_REQUIRED"], {
+        error: () => ({ message: "Must be ACCOUNT_OK or VERIFICATION_REQUIRED.", params: { code: "INVALID_VALUE" } }),
+      })
+      .nullish(),
+    suppressVerificationCode: bool(),
+  }).nullish(),
+};
+
+/** Create User (Import): the full body. */
+export const userImportSchema = object({ ...baseShape, ...importOnlyShape }).superRefine((u, ctx) => {
+  if (
+    u.lifecycle?.status === "VERIFICATION_REQUIRED" &&
+    u.lifecycle.suppressVerificationCode !== true &&
+    (u.email === undefined || u.email === null)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["email"],
+      message: "An email is required when lifecycle.status is VERIFICATION_REQUIRED and the verification code is not suppressed.",
+      params: { code: "REQUIRED_VALUE" },
+    });
+  }
+  if (u.password?.value != null && u.password.external?.gateway) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["password", "external", "gateway"],
+      message: "Send either password.value or password.external.gateway, not both.",
+      params: { code: "INVALID_VALUE" },
+    });
+  }
+});
+
+/**
+ * Plain Create User (application/json): no password, no lifecycle, email not verified;
+ * population optional (the default population).
+ */
+export const userCreateSchema = object({
+  ...baseShape,
+  population: object({ id: uuidRef }).nullish(),
+  emailVerified: z
+    .literal(false, { error: () => ({ message: "emailVerified can be true only on import.", params: { code: "INVALID_VALUE" } }) })
+    .nullish(),
+  password: z.undefined({ error: () => ({ message: "A password can be set only with the import content type (application/vnd.pingidentity.user.import+json).", params: { code: "INVALID_VALUE" } }) }),
+  lifecycle: z.undefined({ error: () => ({ message: "lifecycle can be set only with the import content type (application/vnd.pingidentity.user.import+json).", params: { code: "INVALID_VALUE" } }) }),
+});
+
+export type UserImportInput = z.output<typeof userImportSchema>;
+export type UserCreateInput = z.output<typeof userCreateSchema>;
+export type UserImportFormValues = z.input<typeof userImportSchema>;
+
+export type FieldProblem = { target: string; code: DetailCode; message: string };
+
+/** Zod issues as PingOne details: one per problem, target = the attribute path. */
+export function toFieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const params = (issue as { params?: { code?: DetailCode } }).params;
+    let code: DetailCode = params?.code ?? "INVALID_VALUE";
+    if (!params?.code && issue.code === "too_big") code = "SIZE_LIMIT_EXCEEDED";
+    if (!params?.code && issue.code === "too_small") code = "EMPTY_VALUE";
+    const target = issue.path.length ? issue.path.map(String).join(".") : "body";
+    const message = issue.path.length === 0 && issue.code === "invalid_type" ? "The body must be a JSON object." : issue.message;
+    return { target, code, message };
+  });
+}

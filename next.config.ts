@@ -1,0 +1,20 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native and wasm packages load files next to themselves: keep them out of the bundle.
+  serverExternalPackages: ["@electric-sql/pglite", "argon2", "postgres"],
+  poweredByHeader: false,
+  async rewrites() {
+    // PingOne clients use a base URL ending in /v1: the same routes answer there.
+    return {
+      beforeFiles: [
+        { source: "/v1/environments", destination: "/environments" },
+        { source: "/v1/environments/:path*", destination: "/environments/:path*" },
+      ],
+      afterFiles: [],
+      fallback: [],
+    };
+  },
+};
+
+export default nextConfig;
