@@ -17,12 +17,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: { name: "unit", include: ["lib/**/*.test.ts"] },
       },
       // The HTTP contract suites run once per database driver, each file on a fresh database.
       ...drivers.map((driver) => ({
-        extends: true,
+        extends: true as const,
         test: { name: driver, include: ["test/**/*.test.ts"], env: { TEST_DRIVER: driver } },
       })),
     ],

@@ -39,7 +39,7 @@ const bool = () => z.boolean({ error: typeError("true or false") }).nullish();
 
 const uuidRef = z
   .string({ error: typeError("a UUID string") })
-  .regex(UUID, { message: "Must be a UUID.", params: { code: "INVALID_VALUE" } });
+  .regex(UUID, { message: "Must be a UUID." });
 
 const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, { error: typeError("an object") });
 
@@ -55,7 +55,7 @@ export const usernameSchema = z
 export const emailSchema = z
   .string({ error: typeError("a string") })
   .refine((s) => codePoints(s) <= 256, { message: "The email must be at most 256 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
-  .pipe(z.email({ message: "Must be a valid email address.", params: { code: "INVALID_VALUE" } }));
+  .pipe(z.email({ message: "Must be a valid email address." }));
 
 export const passwordValueSchema = z
   .string({ error: typeError("a string") })
@@ -82,7 +82,7 @@ const addressSchema = object({
   postalCode: text(40),
   countryCode: z
     .string({ error: typeError("a string") })
-    .regex(/^[A-Z]{2}$/, { message: "Must be a two-letter country code in capitals (ISO 3166-1 alpha-2).", params: { code: "INVALID_VALUE" } })
+    .regex(/^[A-Z]{2}$/, { message: "Must be a two-letter country code in capitals (ISO 3166-1 alpha-2)." })
     .nullish(),
 });
 
@@ -90,7 +90,7 @@ export const externalGatewaySchema = object({
   id: uuidRef,
   userType: object({ id: uuidRef }),
   correlationAttributes: z
-    .record(z.string(), z.string({ error: typeError("a string") }).max(1024, { message: "Must be at most 1024 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" } }), {
+    .record(z.string(), z.string({ error: typeError("a string") }).max(1024, { message: "Must be at most 1024 characters." }), {
       error: typeError("an object of strings"),
     })
     .nullish(),
