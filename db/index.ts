@@ -27,7 +27,8 @@ type Handle = {
   close: () => Promise<void>;
 };
 
-const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+const ROOT = () => process.env.IDENTITY_IMPORT_ROOT ?? process.cwd();
+const MIGRATIONS_FOLDER = () => path.join(ROOT(), "db", "migrations");
 // Any fixed 64-bit number: all instances serialise their migrations on it.
 const MIGRATION_LOCK = 727_172_001;
 
@@ -36,7 +37,7 @@ const globalForDb = globalThis as unknown as { __identityImportDb?: Handle };
 function open(): Handle {
   const url = process.env.DATABASE_URL;
   if (url) return openPostgres(url);
-  return openPglite(process.env.DATA_DIR ?? path.join(process.cwd(), ".data"));
+  return openPglite(process.env.DATA_DIR ?? path.join(ROOT(), ".data"));
 }
 
 function openPostgres(url: string): Handle {
@@ -52,7 +53,7 @@ function openPostgres(url: string): Handle {
     const lockClient = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await lockClient`select pg_advisory_lock(${MIGRATION_LOCK})`;
-      await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
+      await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER() });
       await lockClient`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     } finally {
       await lockClient.end({ timeout: 5 });
@@ -68,7 +69,7 @@ function openPglite(dataDir: string): Handle {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const ready = (async () => {
     await client.waitReady;
-    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER() });
   })();
   return { db, driver: "pglite", ready, close: () => client.close() };
 }

@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
+  foreignKey,
   index,
   jsonb,
   pgTable,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
   check,
@@ -54,6 +56,8 @@ export const populations = pgTable(
     uniqueIndex("populations_env_name_uq").on(t.environmentId, sql`lower(${t.name})`),
     // One default population per environment, enforced by the database.
     uniqueIndex("populations_one_default_uq").on(t.environmentId).where(sql`${t.isDefault}`),
+    // Target of users' composite foreign key: a user's population lies in the user's environment.
+    unique("populations_env_id_uq").on(t.environmentId, t.id),
   ],
 );
 
@@ -63,15 +67,19 @@ export const IDENTITY_PROVIDER_TYPES = [
 ] as const;
 export type IdentityProviderType = (typeof IDENTITY_PROVIDER_TYPES)[number];
 
-export const identityProviders = pgTable("identity_providers", {
-  id: uuid("id").primaryKey(),
-  environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
-  type: text("type").$type<IdentityProviderType>().notNull(),
-  name: text("name").notNull(),
-  enabled: boolean("enabled").notNull().default(true),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const identityProviders = pgTable(
+  "identity_providers",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    type: text("type").$type<IdentityProviderType>().notNull(),
+    name: text("name").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique("identity_providers_env_id_uq").on(t.environmentId, t.id)],
+);
 
 export const gateways = pgTable("gateways", {
   id: uuid("id").primaryKey(),
@@ -116,14 +124,14 @@ export const users = pgTable(
   {
     id: uuid("id").primaryKey(),
     environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
-    populationId: uuid("population_id").notNull().references(() => populations.id),
+    populationId: uuid("population_id").notNull(),
     username: text("username").notNull(),
     email: text("email"),
     emailVerified: boolean("email_verified").notNull().default(false),
     enabled: boolean("enabled").notNull().default(true),
     mfaEnabled: boolean("mfa_enabled").notNull().default(false),
     lifecycleStatus: text("lifecycle_status").$type<LifecycleStatus>().notNull().default("ACCOUNT_OK"),
-    identityProviderId: uuid("identity_provider_id").references(() => identityProviders.id),
+    identityProviderId: uuid("identity_provider_id"),
     profile: jsonb("profile").$type<UserProfile>().notNull().default({}),
     /** Stored exactly as imported (pre-encoded) or as an argon2id PHC string. Never serialised. */
     passwordHash: text("password_hash"),
@@ -138,6 +146,18 @@ export const users = pgTable(
     uniqueIndex("users_env_username_uq").on(t.environmentId, sql`lower(${t.username})`),
     index("users_env_population_idx").on(t.environmentId, t.populationId, t.id),
     index("users_env_email_idx").on(t.environmentId, sql`lower(${t.email})`),
+    // The database, not a prior SELECT, guarantees that the population and the identity
+    // provider belong to the user's environment: an import is then a single statement.
+    foreignKey({
+      name: "users_population_fk",
+      columns: [t.environmentId, t.populationId],
+      foreignColumns: [populations.environmentId, populations.id],
+    }),
+    foreignKey({
+      name: "users_identity_provider_fk",
+      columns: [t.environmentId, t.identityProviderId],
+      foreignColumns: [identityProviders.environmentId, identityProviders.id],
+    }),
   ],
 );
 

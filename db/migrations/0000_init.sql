@@ -58,7 +58,8 @@ CREATE TABLE "identity_providers" (
 	"name" text NOT NULL,
 	"enabled" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "identity_providers_env_id_uq" UNIQUE("environment_id","id")
 );
 --> statement-breakpoint
 CREATE TABLE "organizations" (
@@ -74,7 +75,8 @@ CREATE TABLE "populations" (
 	"description" text,
 	"is_default" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "populations_env_id_uq" UNIQUE("environment_id","id")
 );
 --> statement-breakpoint
 CREATE TABLE "role_assignments" (
@@ -125,8 +127,8 @@ ALTER TABLE "role_assignments" ADD CONSTRAINT "role_assignments_user_id_users_id
 ALTER TABLE "role_assignments" ADD CONSTRAINT "role_assignments_application_id_applications_id_fk" FOREIGN KEY ("application_id") REFERENCES "public"."applications"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "role_assignments" ADD CONSTRAINT "role_assignments_scope_environment_id_environments_id_fk" FOREIGN KEY ("scope_environment_id") REFERENCES "public"."environments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "users" ADD CONSTRAINT "users_environment_id_environments_id_fk" FOREIGN KEY ("environment_id") REFERENCES "public"."environments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "users" ADD CONSTRAINT "users_population_id_populations_id_fk" FOREIGN KEY ("population_id") REFERENCES "public"."populations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "users" ADD CONSTRAINT "users_identity_provider_id_identity_providers_id_fk" FOREIGN KEY ("identity_provider_id") REFERENCES "public"."identity_providers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "users" ADD CONSTRAINT "users_population_fk" FOREIGN KEY ("environment_id","population_id") REFERENCES "public"."populations"("environment_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "users" ADD CONSTRAINT "users_identity_provider_fk" FOREIGN KEY ("environment_id","identity_provider_id") REFERENCES "public"."identity_providers"("environment_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_events_env_created_idx" ON "audit_events" USING btree ("environment_id","created_at");--> statement-breakpoint
 CREATE INDEX "gateway_user_types_gateway_idx" ON "gateway_user_types" USING btree ("gateway_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "populations_env_name_uq" ON "populations" USING btree ("environment_id",lower("name"));--> statement-breakpoint

@@ -3,14 +3,14 @@ import { bootstrap, firstStartBanner } from "./index";
 import { databaseDriver, getDb } from "@/db";
 import { log, safeError } from "@/lib/log";
 
-export async function startup(): Promise<void> {
+export async function startup(opts: { announce?: boolean } = {}): Promise<void> {
   const port = process.env.PORT || "3000";
   const baseUrl = (process.env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
   try {
     await getDb();
     const result = await bootstrap();
     if (result.created) process.stdout.write(firstStartBanner(result, baseUrl) + "\n");
-    process.stdout.write(`identity-import ready on ${baseUrl} (database: ${databaseDriver() === "postgres" ? "PostgreSQL" : "embedded PGlite"})\n`);
+    if (opts.announce !== false) process.stdout.write(`identity-import ready on ${baseUrl} (database: ${databaseDriver() === "postgres" ? "PostgreSQL" : "embedded PGlite"})\n`);
   } catch (err) {
     log.error("startup failed", safeError(err));
     throw err;

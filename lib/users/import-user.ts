@@ -16,7 +16,7 @@ import {
   type PasswordStatus,
 } from "@/db/schema";
 import { reach, reaches, requirePopulationAccess, type Actor } from "@/lib/access";
-import { ApiError, invalidData, isUniqueViolation, notFound, uniquenessViolation } from "@/lib/api/errors";
+import { driverError, invalidData, notFound, uniquenessViolation, type ApiError } from "@/lib/api/errors";
 import { uuidv7 } from "@/lib/ids";
 import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword } from "@/lib/passwords";
 import { PROFILE_FIELDS, toFieldProblems, userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
@@ -43,24 +43,29 @@ export async function importUser(
   const populationId = input.population?.id ?? (await defaultPopulationId(db, environmentId));
   requirePopulationAccess(actor, "users:write", environmentId, populationId);
 
-  const refs = await resolveReferences(db, environmentId, populationId, input);
-
   const passwordValue = input.password?.value ?? null;
+  const cleartext = passwordValue !== null && classifyPassword(passwordValue).kind === "cleartext";
+  // The common import (pre-encoded or no password, no provider, no gateway) reads nothing
+  // first: the insert's foreign keys check the environment and population. Other imports need
+  // the environment's policy or the referenced provider and gateway, and look them up.
+  const refs =
+    cleartext || input.identityProvider?.id || input.password?.external?.gateway
+      ? await resolveReferences(db, environmentId, populationId, input)
+      : NO_REFERENCES;
+
   let passwordHash: string | null = null;
-  if (passwordValue !== null) {
-    if (classifyPassword(passwordValue).kind === "cleartext") {
-      const broken = checkPasswordPolicy(passwordValue, { username: input.username, email: input.email }, refs.policy);
-      if (broken) {
-        // Rule 8 (uniqueness) is reported before rule 9 (policy).
-        if (await usernameTaken(db, environmentId, input.username)) {
-          throw await uniquenessError(db, actor, environmentId, input.username);
-        }
-        throw invalidData([{ code: "INVALID_VALUE", target: "password.value", message: broken }]);
+  if (passwordValue !== null && cleartext) {
+    const broken = checkPasswordPolicy(passwordValue, { username: input.username, email: input.email }, refs.policy);
+    if (broken) {
+      // Rule 8 (uniqueness) is reported before rule 9 (policy).
+      if (await usernameTaken(db, environmentId, input.username)) {
+        throw await uniquenessError(db, actor, environmentId, input.username);
       }
-      passwordHash = await hashPassword(passwordValue);
-    } else {
-      passwordHash = passwordValue;
+      throw invalidData([{ code: "INVALID_VALUE", target: "password.value", message: broken }]);
     }
+    passwordHash = await hashPassword(passwordValue);
+  } else if (passwordValue !== null) {
+    passwordHash = passwordValue;
   }
 
   const now = new Date();
@@ -94,26 +99,16 @@ export async function importUser(
   };
 
   try {
-    await db.transaction(async (tx) => {
-      await tx.insert(users).values(row);
-      await tx.insert(auditEvents).values({
-        id: uuidv7(),
-        environmentId,
-        action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
-        actorType: actor.type,
-        actorId: actor.id,
-        resourceType: "USER",
-        resourceId: row.id,
-        via: actor.via,
-        details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue) },
-        createdAt: now,
-      });
-    });
+    // One statement: the user and its audit event are written together or not at all.
+    await db.execute(sql`
+      with inserted as (${db.insert(users).values(row).returning({ id: users.id }).getSQL()})
+      insert into ${auditEvents} (id, environment_id, action, actor_type, actor_id, resource_type, resource_id, via, details, created_at)
+      select ${uuidv7()}, ${environmentId}, ${mode === "import" ? "USER.IMPORTED" : "USER.CREATED"}, ${actor.type}, ${actor.id},
+             'USER', inserted.id, ${actor.via},
+             ${JSON.stringify({ populationId, passwordStatus, passwordKind: passwordKind(passwordValue) })}::jsonb, ${now.toISOString()}::timestamptz
+      from inserted`);
   } catch (err) {
-    if (isUniqueViolation(err, "users_env_username_uq")) {
-      throw await uniquenessError(db, actor, environmentId, input.username);
-    }
-    throw err;
+    throw await insertFailure(err, db, actor, environmentId, populationId, input);
   }
 
   return {
@@ -139,7 +134,7 @@ export function parseUserBody(body: unknown, mode: ImportMode): UserImportInput 
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidData([{ code: "INVALID_VALUE", target: "body", message: "The body must be a JSON object." }]);
   }
-  const parsed = (mode === "import" ? userImportSchema : userCreateSchema).safeParse(body);
+  const parsed = (mode === "import" ? userImportSchema : userCreateSchema).safeParse(body, { reportInput: true });
   if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
   const input = parsed.data as UserImportInput;
   if (new TextEncoder().encode(JSON.stringify(profileOf(input))).byteLength > MAX_PROFILE_BYTES) {
@@ -201,9 +196,7 @@ async function resolveReferences(
     .leftJoin(populations, and(eq(populations.id, populationId), eq(populations.environmentId, environments.id)))
     .where(eq(environments.id, environmentId));
   if (!env) throw notFound("The environment was not found.");
-  if (!env.populationId) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "population.id", message: "No population with this id exists in the environment." }]);
-  }
+  if (!env.populationId) throw populationMissing();
 
   let identityProvider: References["identityProvider"] = null;
   const idpId = input.identityProvider?.id;
@@ -212,9 +205,7 @@ async function resolveReferences(
       .select({ id: identityProviders.id, type: identityProviders.type })
       .from(identityProviders)
       .where(and(eq(identityProviders.id, idpId), eq(identityProviders.environmentId, environmentId)));
-    if (!idp) {
-      throw invalidData([{ code: "INVALID_VALUE", target: "identityProvider.id", message: "No identity provider with this id exists in the environment." }]);
-    }
+    if (!idp) throw identityProviderMissing();
     identityProvider = idp;
   }
 
@@ -253,6 +244,42 @@ async function resolveReferences(
 
   return { policy: env.policy ?? DEFAULT_PASSWORD_POLICY, identityProvider, external };
 }
+
+const NO_REFERENCES: References = { policy: DEFAULT_PASSWORD_POLICY, identityProvider: null, external: null };
+
+/**
+ * Turns a failed insert into the contract's answer, in the contract's order: a missing
+ * environment is 404, a missing population (rule 6) comes before a taken username (rule 8).
+ * These reads run only on the failure path.
+ */
+async function insertFailure(
+  err: unknown,
+  db: Executor,
+  actor: Actor,
+  environmentId: string,
+  populationId: string,
+  input: UserImportInput,
+): Promise<unknown> {
+  const d = driverError(err);
+  if (d?.code !== "23505" && d?.code !== "23503") return err;
+  const [env] = await db
+    .select({ id: environments.id, populationId: populations.id })
+    .from(environments)
+    .leftJoin(populations, and(eq(populations.id, populationId), eq(populations.environmentId, environments.id)))
+    .where(eq(environments.id, environmentId));
+  if (!env) return notFound("The environment was not found.");
+  if (!env.populationId) return populationMissing();
+  if (d.code === "23505" && d.constraint === "users_env_username_uq") {
+    return uniquenessError(db, actor, environmentId, input.username);
+  }
+  if (d.code === "23503" && d.constraint === "users_identity_provider_fk") return identityProviderMissing();
+  return err;
+}
+
+const populationMissing = () =>
+  invalidData([{ code: "INVALID_VALUE", target: "population.id", message: "No population with this id exists in the environment." }]);
+const identityProviderMissing = () =>
+  invalidData([{ code: "INVALID_VALUE", target: "identityProvider.id", message: "No identity provider with this id exists in the environment." }]);
 
 async function usernameTaken(db: Executor, environmentId: string, username: string): Promise<boolean> {
   const [row] = await db

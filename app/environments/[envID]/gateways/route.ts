@@ -6,8 +6,8 @@ import { gatewayResource } from "@/lib/environments/resources";
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const actor = await actorFromBearer(req);
-  await requireEnvironment(envID);
+  const { id: envId } = await requireEnvironment(envID);
   const base = apiBase(req);
-  const items = await listGateways(actor, envID);
-  return json(listBody("gateways", items.map((x) => gatewayResource(base, envID, x)), `${base}/environments/${envID}/gateways`));
+  const items = await listGateways(actor, envId);
+  return json(listBody("gateways", items.map((x) => gatewayResource(base, envId, x)), `${base}/environments/${envId}/gateways`));
 });

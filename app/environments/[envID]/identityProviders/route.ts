@@ -6,8 +6,8 @@ import { identityProviderResource } from "@/lib/environments/resources";
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const actor = await actorFromBearer(req);
-  await requireEnvironment(envID);
+  const { id: envId } = await requireEnvironment(envID);
   const base = apiBase(req);
-  const items = await listIdentityProviders(actor, envID);
-  return json(listBody("identityProviders", items.map((x) => identityProviderResource(base, envID, x)), `${base}/environments/${envID}/identityProviders`));
+  const items = await listIdentityProviders(actor, envId);
+  return json(listBody("identityProviders", items.map((x) => identityProviderResource(base, envId, x)), `${base}/environments/${envId}/identityProviders`));
 });

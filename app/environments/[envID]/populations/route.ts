@@ -6,8 +6,8 @@ import { populationResource } from "@/lib/environments/resources";
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const actor = await actorFromBearer(req);
-  await requireEnvironment(envID);
+  const { id: envId } = await requireEnvironment(envID);
   const base = apiBase(req);
-  const items = await listPopulations(actor, envID);
-  return json(listBody("populations", items.map((x) => populationResource(base, envID, x)), `${base}/environments/${envID}/populations`));
+  const items = await listPopulations(actor, envId);
+  return json(listBody("populations", items.map((x) => populationResource(base, envId, x)), `${base}/environments/${envId}/populations`));
 });

@@ -6,7 +6,7 @@ import { toUserResource } from "@/lib/users/resource";
 
 export const GET = route<{ envID: string; userID: string }>(async (req, { envID, userID }) => {
   const actor = await actorFromBearer(req);
-  await requireEnvironment(envID);
-  const user = await getUser(actor, envID, userID);
+  const { id: envId } = await requireEnvironment(envID);
+  const user = await getUser(actor, envId, userID);
   return json(toUserResource(user, apiBase(req)));
 });

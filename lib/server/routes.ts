@@ -1,0 +1,45 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/**
+ * The API's route table, read from the `app/` tree the way Next.js reads it: a folder per
+ * segment, `[name]` for a parameter, static segments before dynamic ones. Used by the
+ * production server's API fast path (at build time) and by the test harness, so neither keeps
+ * a second hand-written list of routes.
+ */
+export type RouteFile = { pattern: string; names: string[]; file: string; staticSegments: number };
+
+export function discoverRouteFiles(appDir: string, under: string[] = []): RouteFile[] {
+  const out: RouteFile[] = [];
+  const walk = (dir: string, segs: string[]) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(dir, e.name), [...segs, e.name]);
+      else if (e.name === "route.ts") {
+        const names: string[] = [];
+        const parts = segs
+          .filter((s) => !/^\(.*\)$/.test(s))
+          .map((s) => {
+            const m = s.match(/^\[(.+)\]$/);
+            if (m) {
+              names.push(m[1]!);
+              return "([^/]+)";
+            }
+            return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+          });
+        out.push({
+          pattern: `^/${parts.join("/")}/?$`,
+          names,
+          file: path.join(dir, e.name),
+          staticSegments: segs.filter((s) => !s.startsWith("[")).length,
+        });
+      }
+    }
+  };
+  walk(path.join(appDir, ...under), under);
+  return out.sort((a, b) => b.staticSegments - a.staticSegments);
+}
+
+/** next.config.ts rewrites /v1/environments/... onto /environments/...: the same here. */
+export function stripV1(pathname: string): string {
+  return pathname === "/v1/environments" || pathname.startsWith("/v1/environments/") ? pathname.slice(3) : pathname;
+}

@@ -1,0 +1,2 @@
+// Stand-in for the `server-only` marker inside the server bundle, which never reaches a browser.
+export {};
