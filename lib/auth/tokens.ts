@@ -94,18 +94,32 @@ export function dummyPasswordHash(): Promise<string> {
   return dummyHash;
 }
 
+/**
+ * Verified tokens, by their exact text, until they expire. Only a token whose signature has
+ * been checked is ever stored, so a hit is as good as a verification; it saves the HMAC, which
+ * profiling showed to be a tenth of an import's CPU time.
+ */
+const verifiedTokens = new Map<string, { actor: Actor; exp: number }>();
+const MAX_CACHED_TOKENS = 10_000;
+
 /** The actor behind an `Authorization: Bearer` header, or a 401. */
 export async function actorFromBearer(req: Request): Promise<Actor> {
   const header = req.headers.get("authorization");
   const match = header?.match(/^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i);
   if (!match) throw unauthenticated();
+  const token = match[1]!;
+  const cached = verifiedTokens.get(token);
+  if (cached) {
+    if (cached.exp * 1000 > Date.now()) return cached.actor;
+    verifiedTokens.delete(token);
+  }
   try {
-    const { payload } = await jwtVerify<TokenClaims>(match[1]!, await signingKey(), {
+    const { payload } = await jwtVerify<TokenClaims>(token, await signingKey(), {
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });
-    if (!payload.sub || !Array.isArray(payload.roles)) throw unauthenticated();
-    return {
+    if (!payload.sub || !Array.isArray(payload.roles) || typeof payload.exp !== "number") throw unauthenticated();
+    const actor: Actor = {
       type: "APPLICATION",
       id: payload.sub,
       via: "API",
@@ -116,6 +130,9 @@ export async function actorFromBearer(req: Request): Promise<Actor> {
         environmentId: r.env,
       })),
     };
+    if (verifiedTokens.size >= MAX_CACHED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+    verifiedTokens.set(token, { actor, exp: payload.exp });
+    return actor;
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired: request a new one.");
     throw unauthenticated("The access token is invalid.");
