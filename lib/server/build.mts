@@ -8,10 +8,10 @@ import { discoverRouteFiles } from "./routes";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 // The API routes, read from app/ like Next.js reads them (see routes.ts).
-const routes = [
-  ...discoverRouteFiles(path.join(root, "app"), ["environments"]),
-  ...discoverRouteFiles(path.join(root, "app"), ["[envID]", "as"]),
-].sort((a, b) => b.staticSegments - a.staticSegments);
+// Only the API: console pages, server actions and Auth.js stay with Next.js.
+const routes = discoverRouteFiles(path.join(root, "app")).filter(
+  (r) => r.pattern.startsWith("^/environments") || r.pattern.startsWith("^/([^/]+)/as/"),
+);
 
 const virtualRoutes: Plugin = {
   name: "api-routes",

@@ -19,6 +19,11 @@ export function discoverRouteFiles(appDir: string, under: string[] = []): RouteF
         const parts = segs
           .filter((s) => !/^\(.*\)$/.test(s))
           .map((s) => {
+            const all = s.match(/^\[\.\.\.(.+)\]$/);
+            if (all) {
+              names.push(all[1]!);
+              return "(.+)";
+            }
             const m = s.match(/^\[(.+)\]$/);
             if (m) {
               names.push(m[1]!);
@@ -36,7 +41,9 @@ export function discoverRouteFiles(appDir: string, under: string[] = []): RouteF
     }
   };
   walk(path.join(appDir, ...under), under);
-  return out.sort((a, b) => b.staticSegments - a.staticSegments);
+  // Catch-all routes last, then more static segments first.
+  const catchAll = (r: RouteFile) => (r.pattern.includes("(.+)") ? 1 : 0);
+  return out.sort((a, b) => catchAll(a) - catchAll(b) || b.staticSegments - a.staticSegments);
 }
 
 /** next.config.ts rewrites /v1/environments/... onto /environments/...: the same here. */
