@@ -19,12 +19,38 @@ import { isUuid, uuidv7 } from "@/lib/ids";
 import { hashPassword } from "@/lib/passwords";
 import { randomBytes } from "node:crypto";
 
-/** Rule 2: the environment exists (404 otherwise). Says nothing about access. */
+/**
+ * The part of rule 2 that needs no query: an environment id from a URL, in the form it is
+ * stored (a UUID sent in capitals names the same environment), or 404 when it is no UUID at all.
+ */
+export function environmentIdFrom(param: string): string {
+  if (!isUuid(param)) throw notFound("The environment was not found.");
+  return param.toLowerCase();
+}
+
+/**
+ * Rule 2: the environment exists (404 otherwise). Says nothing about access. Callers go on with
+ * the id it returns, as stored.
+ */
 export async function requireEnvironment(environmentId: string): Promise<{ id: string; name: string }> {
-  if (!isUuid(environmentId)) throw notFound("The environment was not found.");
+  const id = environmentIdFrom(environmentId);
   const db = await getDb();
   const [env] = await db
     .select({ id: environments.id, name: environments.name })
+    .from(environments)
+    .where(eq(environments.id, id));
+  if (!env) throw notFound("The environment was not found.");
+  return env;
+}
+
+/** One environment the actor holds a role in; 404 otherwise, so that others learn nothing. */
+export async function getEnvironment(actor: Actor, environmentId: string) {
+  if (!isUuid(environmentId)) throw notFound("The environment was not found.");
+  const visible = visibleEnvironments(actor);
+  if (visible !== "all" && !visible.has(environmentId.toLowerCase())) throw notFound("The environment was not found.");
+  const db = await getDb();
+  const [env] = await db
+    .select({ id: environments.id, name: environments.name, description: environments.description, createdAt: environments.createdAt })
     .from(environments)
     .where(eq(environments.id, environmentId));
   if (!env) throw notFound("The environment was not found.");

@@ -138,11 +138,10 @@ const LDAP_PBKDF2_SCHEMES = {
 // PingOne accepts these, but their byte layouts are not public, so we cannot verify them.
 const NOT_YET_SUPPORTED = new Set(["SCRYPT", "SCRYPT_RFC7914", "MSKCC_PBKDF2"]);
 
+// The unknown name is never echoed: "{Summer2024}" may well be somebody's password.
 const NO_KNOWN_SCHEME = (lead: "{" | "$") =>
-  `The value starts with "${lead}" but names no known password scheme; a cleartext password cannot start with "{" or "$".`;
+  `The value starts with "${lead}" but names no supported password scheme; a cleartext password cannot start with "{" or "$".`;
 
-// Only echo a scheme name back when it looks like one; anything else might be part of a password.
-const SCHEME_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
 // Node's pbkdf2 takes a signed 32-bit iteration count.
 const MAX_PBKDF2_ITERATIONS = 2 ** 31 - 1;
@@ -182,10 +181,16 @@ function parseBraced(value: string): PasswordValue {
   if (name in LDAP_PBKDF2_SCHEMES) return parseLdapPbkdf2(name as keyof typeof LDAP_PBKDF2_SCHEMES, body);
   if (name === "BCRYPT") return parseBcrypt(body);
   if (name === "ARGON2") return parseArgon2(body, true);
+  // OpenLDAP exports wrap /etc/shadow-style hashes as {CRYPT}$6$...: the same modular crypt forms.
+  if (name === "CRYPT") {
+    return body.startsWith("$")
+      ? parseModularCrypt(body)
+      : invalid("Inside {CRYPT} only modular crypt forms are supported ($1$, $5$, $6$, $2a$, $2b$, $2y$); traditional DES crypt is not.");
+  }
   if (NOT_YET_SUPPORTED.has(name)) {
     return invalid(`The {${name}} scheme is not supported yet: its byte layout is not public.`);
   }
-  return invalid(SCHEME_NAME.test(given) ? `Unknown password scheme {${given}}.` : NO_KNOWN_SCHEME("{"));
+  return invalid(NO_KNOWN_SCHEME("{"));
 }
 
 function parseModularCrypt(value: string): PasswordValue {
@@ -206,7 +211,7 @@ function parseModularCrypt(value: string): PasswordValue {
     case "1":
       return parseMd5Crypt(value);
   }
-  return invalid(id !== undefined && SCHEME_NAME.test(id) ? `Unknown password scheme $${id}$.` : NO_KNOWN_SCHEME("$"));
+  return invalid(NO_KNOWN_SCHEME("$"));
 }
 
 function parseSaltedDigest(name: keyof typeof SALTED_DIGEST_SCHEMES, body: string): PasswordValue {

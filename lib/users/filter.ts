@@ -56,6 +56,8 @@ export function parseUserFilter(filter: string): FilterClause[] {
       } else value += c;
     }
     if (!closed) fail("a quoted value is not closed.");
+    // PostgreSQL text cannot hold U+0000: a 400 here rather than a failed query.
+    if (value.includes("\u0000")) fail("a value contains a NUL character.");
     clauses.push({ attribute: attribute!, op: op as "eq" | "sw", value });
     skipSpaces();
     if (i >= s.length) break;

@@ -6,8 +6,8 @@ import { classifyPassword } from "@/lib/passwords/classify";
  * (through zodResolver), its server action and the bulk row validator. Plain create and import
  * are derived from one base so that a rule is written once.
  *
- * Every issue carries a PingOne detail code in `params.code` so that the API can report it;
- * messages never echo the value sent (it may be a password).
+ * Refinements carry a PingOne detail code in `params.code`; toFieldProblems derives the code of
+ * the other issues. Messages never echo the value sent (it may be a password).
  */
 type DetailCode = "REQUIRED_VALUE" | "INVALID_VALUE" | "EMPTY_VALUE" | "SIZE_LIMIT_EXCEEDED" | "OUT_OF_RANGE";
 
@@ -16,12 +16,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Letters, marks, spaces, symbols, digits and punctuation: no control or format characters.
 const USERNAME_CHARS = /^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]+$/u;
 
+// Zod keeps only the message of an error map's answer, not its params: toFieldProblems tells
+// REQUIRED_VALUE from INVALID_VALUE by the issue's input instead.
 function typeError(expected: string) {
-  return (iss: { input?: unknown }) =>
-    iss.input === undefined
-      ? { message: "A value is required.", params: { code: "REQUIRED_VALUE" satisfies DetailCode } }
-      : { message: `Must be ${expected}.`, params: { code: "INVALID_VALUE" satisfies DetailCode } };
+  return (iss: { input?: unknown }) => (iss.input === undefined ? "A value is required." : `Must be ${expected}.`);
 }
+
+// PostgreSQL text and jsonb cannot hold U+0000 or an unpaired surrogate: such a string is the
+// caller's mistake (400), not a database failure (500).
+const storable = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+const NOT_STORABLE = {
+  message: "Must not contain NUL characters or unpaired UTF-16 surrogates.",
+  params: { code: "INVALID_VALUE" satisfies DetailCode },
+  abort: true,
+};
 
 /** A bounded string attribute; `null` is accepted and means "not set". */
 function text(max: number) {
@@ -32,6 +40,7 @@ function text(max: number) {
       params: { code: "SIZE_LIMIT_EXCEEDED" },
       abort: true,
     })
+    .refine(storable, NOT_STORABLE)
     .nullish();
 }
 
@@ -61,6 +70,7 @@ export const passwordValueSchema = z
   .string({ error: typeError("a string") })
   .refine((s) => s.length > 0, { message: "The password must not be empty.", params: { code: "EMPTY_VALUE" }, abort: true })
   .refine((s) => s.length <= 4096, { message: "The password value is too long.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .refine(storable, NOT_STORABLE)
   .superRefine((s, ctx) => {
     const c = classifyPassword(s);
     if (c.kind === "invalid") ctx.addIssue({ code: "custom", message: c.message, params: { code: "INVALID_VALUE" } });
@@ -90,9 +100,11 @@ export const externalGatewaySchema = object({
   id: uuidRef,
   userType: object({ id: uuidRef }),
   correlationAttributes: z
-    .record(z.string(), z.string({ error: typeError("a string") }).max(1024, { message: "Must be at most 1024 characters." }), {
-      error: typeError("an object of strings"),
-    })
+    .record(
+      z.string().refine(storable, NOT_STORABLE),
+      z.string({ error: typeError("a string") }).max(1024, { message: "Must be at most 1024 characters." }).refine(storable, NOT_STORABLE),
+      { error: typeError("an object of strings") },
+    )
     .nullish(),
 });
 
@@ -132,7 +144,7 @@ const importOnlyShape = {
   lifecycle: object({
     status: z
       .enum(["ACCOUNT_OK", "VERIFICATION_REQUIRED"], {
-        error: () => ({ message: "Must be ACCOUNT_OK or VERIFICATION_REQUIRED.", params: { code: "INVALID_VALUE" } }),
+        error: () => "Must be ACCOUNT_OK or VERIFICATION_REQUIRED.",
       })
       .nullish(),
     suppressVerificationCode: bool(),
@@ -170,11 +182,14 @@ export const userImportSchema = object({ ...baseShape, ...importOnlyShape }).sup
 export const userCreateSchema = object({
   ...baseShape,
   population: object({ id: uuidRef }).nullish(),
-  emailVerified: z
-    .literal(false, { error: () => ({ message: "emailVerified can be true only on import.", params: { code: "INVALID_VALUE" } }) })
-    .nullish(),
-  password: z.undefined({ error: () => ({ message: "A password can be set only with the import content type (application/vnd.pingidentity.user.import+json).", params: { code: "INVALID_VALUE" } }) }),
-  lifecycle: z.undefined({ error: () => ({ message: "lifecycle can be set only with the import content type (application/vnd.pingidentity.user.import+json).", params: { code: "INVALID_VALUE" } }) }),
+  emailVerified: z.literal(false, { error: () => "emailVerified can be true only on import." }).nullish(),
+  // Optional, so that leaving them out is fine; any value sent, null included, is refused.
+  password: z
+    .undefined({ error: () => "A password can be set only with the import content type (application/vnd.pingidentity.user.import+json)." })
+    .optional(),
+  lifecycle: z
+    .undefined({ error: () => "lifecycle can be set only with the import content type (application/vnd.pingidentity.user.import+json)." })
+    .optional(),
 });
 
 export type UserImportInput = z.output<typeof userImportSchema>;
@@ -183,14 +198,21 @@ export type UserImportFormValues = z.input<typeof userImportSchema>;
 
 export type FieldProblem = { target: string; code: DetailCode; message: string };
 
-/** Zod issues as PingOne details: one per problem, target = the attribute path. */
+/**
+ * Zod issues as PingOne details: one per problem, target = the attribute path. Parse with
+ * `{ reportInput: true }` so that a missing attribute is told apart (REQUIRED_VALUE).
+ */
 export function toFieldProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => {
     const params = (issue as { params?: { code?: DetailCode } }).params;
     let code: DetailCode = params?.code ?? "INVALID_VALUE";
+    // Needs a parse with `reportInput: true`; the input itself is never put into a problem.
+    if (!params?.code && issue.code === "invalid_type" && "input" in issue && issue.input === undefined) code = "REQUIRED_VALUE";
     if (!params?.code && issue.code === "too_big") code = "SIZE_LIMIT_EXCEEDED";
     if (!params?.code && issue.code === "too_small") code = "EMPTY_VALUE";
-    const target = issue.path.length ? issue.path.map(String).join(".") : "body";
+    let target = issue.path.length ? issue.path.map(String).join(".") : "body";
+    // PingOne names the attribute a client must send: population.id, not its wrapper object.
+    if (target === "population" && code === "REQUIRED_VALUE") target = "population.id";
     const message = issue.path.length === 0 && issue.code === "invalid_type" ? "The body must be a JSON object." : issue.message;
     return { target, code, message };
   });

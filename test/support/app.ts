@@ -8,6 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { count, eq } from "drizzle-orm";
+import type { RoleName } from "@/db/schema";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -20,8 +22,8 @@ export const FIXED = {
   adminPassword: "admin-password-" + randomBytes(8).toString("hex"),
 };
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-type RouteEntry = { pattern: RegExp; names: string[]; file: string; staticSegments: number };
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+type RouteEntry = { pattern: RegExp; names: string[]; catchAll: Set<string>; file: string; staticSegments: number };
 
 function discoverRoutes(): RouteEntry[] {
   const out: RouteEntry[] = [];
@@ -30,9 +32,16 @@ function discoverRoutes(): RouteEntry[] {
       if (e.isDirectory()) walk(path.join(dir, e.name), [...segs, e.name]);
       else if (e.name === "route.ts") {
         const names: string[] = [];
+        const catchAll = new Set<string>();
         const parts = segs
           .filter((s) => !/^\(.*\)$/.test(s))
           .map((s) => {
+            const rest = s.match(/^\[\.\.\.(.+)\]$/);
+            if (rest) {
+              names.push(rest[1]!);
+              catchAll.add(rest[1]!);
+              return "(.+)";
+            }
             const m = s.match(/^\[(.+)\]$/);
             if (m) {
               names.push(m[1]!);
@@ -43,6 +52,7 @@ function discoverRoutes(): RouteEntry[] {
         out.push({
           pattern: new RegExp(`^/${parts.join("/")}/?$`),
           names,
+          catchAll,
           file: path.join(dir, e.name),
           staticSegments: segs.filter((s) => !s.startsWith("[")).length,
         });
@@ -50,15 +60,41 @@ function discoverRoutes(): RouteEntry[] {
     }
   };
   walk(path.join(ROOT, "app"), []);
-  // Like Next.js: static segments win over dynamic ones.
-  return out.sort((a, b) => b.staticSegments - a.staticSegments);
+  // Like Next.js: static segments win over dynamic ones, and a catch-all comes last.
+  return out.sort((a, b) => b.staticSegments - a.staticSegments || a.catchAll.size - b.catchAll.size);
 }
+
+/** One role assignment for a test worker application (spec 6). */
+export type TestAssignment =
+  | { role: RoleName; scope: "ORGANIZATION" }
+  | { role: RoleName; scope: "ENVIRONMENT"; environmentId: string }
+  | { role: RoleName; scope: "POPULATION"; environmentId: string; populationId: string };
+
+/** Ids of what bootstrap made in the demo environment, read back through the list APIs. */
+export type DemoRefs = {
+  defaultPopulationId: string;
+  contractorsPopulationId: string;
+  googleIdpId: string;
+  gatewayId: string;
+  userTypeId: string;
+  correlationAttributes: string[];
+};
 
 export type TestApp = {
   driver: "pglite" | "postgres";
   base: string;
   fetch: (p: string, init?: RequestInit) => Promise<Response>;
   token: (clientId?: string, secret?: string) => Promise<string>;
+  /** A new worker application in the admin environment holding exactly these assignments. */
+  createWorker: (assignments: TestAssignment[], name?: string) => Promise<{ id: string; secret: string }>;
+  /** createWorker, then a bearer token for it from the real token endpoint. */
+  tokenFor: (assignments: TestAssignment[]) => Promise<string>;
+  organizationId: () => Promise<string>;
+  refs: () => Promise<DemoRefs>;
+  /** Rows in the users table, read directly (optionally of one environment). */
+  countUsers: (environmentId?: string) => Promise<number>;
+  /** The stored password columns of one user, read directly: they never appear over HTTP. */
+  passwordRow: (userId: string) => Promise<{ passwordHash: string | null; passwordStatus: string; externalPassword: unknown } | undefined>;
   close: () => Promise<void>;
 };
 
@@ -115,7 +151,9 @@ export async function startTestApp(): Promise<TestApp> {
       }
       const handler = mod[req.method];
       if (!handler) return new Response(null, { status: 405 });
-      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      const params = Object.fromEntries(
+        r.names.map((n, i) => [n, r.catchAll.has(n) ? m[i + 1]!.split("/").map(decodeURIComponent) : decodeURIComponent(m[i + 1]!)]),
+      );
       return handler(req, { params: Promise.resolve(params) });
     }
     return new Response(null, { status: 404 });
@@ -134,11 +172,92 @@ export async function startTestApp(): Promise<TestApp> {
     return ((await res.json()) as { access_token: string }).access_token;
   };
 
+  const { getDb } = await import("@/db");
+  const schema = await import("@/db/schema");
+  const { insertApplication, insertRoleAssignment } = await import("@/lib/environments");
+
+  const organizationId = async () => {
+    const [org] = await (await getDb()).select({ id: schema.organizations.id }).from(schema.organizations).limit(1);
+    if (!org) throw new Error("bootstrap made no organization");
+    return org.id;
+  };
+
+  let workerCount = 0;
+  const createWorker = async (assignments: TestAssignment[], name = `test worker ${++workerCount}`) => {
+    const db = await getDb();
+    const orgId = await organizationId();
+    const worker = await insertApplication(db, { environmentId: FIXED.adminEnvId, name });
+    for (const a of assignments) {
+      await insertRoleAssignment(db, {
+        role: a.role,
+        subject: { applicationId: worker.id },
+        scopeType: a.scope,
+        scopeId: a.scope === "ORGANIZATION" ? orgId : a.scope === "ENVIRONMENT" ? a.environmentId : a.populationId,
+        scopeEnvironmentId: a.scope === "ORGANIZATION" ? null : a.environmentId,
+      });
+    }
+    return worker;
+  };
+
+  let demoRefs: DemoRefs | undefined;
+  const refs = async (): Promise<DemoRefs> => {
+    if (demoRefs) return demoRefs;
+    const auth = { headers: { authorization: `Bearer ${await token()}` } };
+    const list = async (name: string) => {
+      const res = await fetchApp(`/environments/${FIXED.demoEnvId}/${name}`, auth);
+      if (res.status !== 200) throw new Error(`GET ${name}: ${res.status}`);
+      return ((await res.json()) as { _embedded: Record<string, Record<string, unknown>[]> })._embedded[name]!;
+    };
+    const populations = await list("populations");
+    const idps = await list("identityProviders");
+    const gateways = await list("gateways");
+    const pop = (name: string) => populations.find((p) => p.name === name)?.id as string;
+    const gateway = gateways[0] as { id: string; userTypes: { id: string; orderedCorrelationAttributes: string[] }[] };
+    demoRefs = {
+      defaultPopulationId: pop("Default"),
+      contractorsPopulationId: pop("Contractors"),
+      googleIdpId: idps.find((i) => i.type === "GOOGLE")?.id as string,
+      gatewayId: gateway.id,
+      userTypeId: gateway.userTypes[0]!.id,
+      correlationAttributes: gateway.userTypes[0]!.orderedCorrelationAttributes,
+    };
+    return demoRefs;
+  };
+
+  const countUsers = async (environmentId?: string) => {
+    const [row] = await (await getDb())
+      .select({ n: count() })
+      .from(schema.users)
+      .where(environmentId ? eq(schema.users.environmentId, environmentId) : undefined);
+    return Number(row?.n ?? 0);
+  };
+
+  const passwordRow = async (userId: string) => {
+    const [row] = await (await getDb())
+      .select({
+        passwordHash: schema.users.passwordHash,
+        passwordStatus: schema.users.passwordStatus,
+        externalPassword: schema.users.externalPassword,
+      })
+      .from(schema.users)
+      .where(eq(schema.users.id, userId));
+    return row;
+  };
+
   return {
     driver,
     base,
     fetch: fetchApp,
     token,
+    createWorker,
+    tokenFor: async (assignments) => {
+      const w = await createWorker(assignments);
+      return token(w.id, w.secret);
+    },
+    organizationId,
+    refs,
+    countUsers,
+    passwordRow,
     close: async () => {
       await closeDb();
       await dropDatabase?.();

@@ -2,7 +2,7 @@ import { actorFromBearer } from "@/lib/auth/tokens";
 import { ApiError } from "@/lib/api/errors";
 import { apiBase, json, mediaType, readJson, route } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
-import { requireEnvironment } from "@/lib/environments";
+import { environmentIdFrom, requireEnvironment } from "@/lib/environments";
 import { importUser } from "@/lib/users/import-user";
 import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
 import { parseUserFilter } from "@/lib/users/filter";
@@ -12,6 +12,7 @@ import { toUserResource } from "@/lib/users/resource";
 /** Create User (Import) and plain Create User: the checks run in the order of spec 2.2. */
 export const POST = route<{ envID: string }>(async (req, { envID }) => {
   const actor = await actorFromBearer(req);
+  const envId = environmentIdFrom(envID);
   try {
     const type = mediaType(req);
     const mode = type === IMPORT_MEDIA_TYPE ? "import" : type === "application/json" ? "create" : null;
@@ -23,13 +24,13 @@ export const POST = route<{ envID: string }>(async (req, { envID }) => {
       );
     }
     const body = await readJson(req);
-    const user = await importUser(actor, envID, body, mode);
+    const user = await importUser(actor, envId, body, mode);
     const resource = toUserResource(user, apiBase(req));
     return json(resource, 201, { location: resource._links.self.href });
   } catch (err) {
     // Rule 2 comes before every later rule; the success path leaves the check to the insert's
     // foreign key, so it is made here, on the failure path only.
-    if (err instanceof ApiError && err.status !== 404) await requireEnvironment(envID);
+    if (err instanceof ApiError && err.status !== 404) await requireEnvironment(envId);
     throw err;
   }
 });
