@@ -255,7 +255,7 @@ describe("malformed import bodies", () => {
           const targets = new Set((res.body.details ?? []).map((d) => d.target));
           // A problem is reported on the mutated attribute or, for a missing object, on the attribute inside it to send.
           for (const x of c.mutations) {
-            const hit = [...targets].some((t) => t === x.path || t.startsWith(`${x.path}.`));
+            const hit = [...targets].some((t) => t === x.path || !!t?.startsWith(`${x.path}.`));
             expect(hit, `${x.path} in ${res.text.slice(0, 300)}`).toBe(true);
           }
         }

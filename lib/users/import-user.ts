@@ -2,7 +2,6 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import {
-  auditEvents,
   environments,
   gatewayUserTypes,
   gateways,
@@ -21,6 +20,7 @@ import { uuidv7 } from "@/lib/ids";
 import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword } from "@/lib/passwords";
 import { PROFILE_FIELDS, toFieldProblems, userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
 import type { UserResourceSource } from "./resource";
+import { insertUsersWithAudit } from "./insert-users";
 
 export type ImportMode = "import" | "create";
 
@@ -99,14 +99,19 @@ export async function importUser(
   };
 
   try {
-    // One statement: the user and its audit event are written together or not at all.
-    await db.execute(sql`
-      with inserted as (${db.insert(users).values(row).returning({ id: users.id }).getSQL()})
-      insert into ${auditEvents} (id, environment_id, action, actor_type, actor_id, resource_type, resource_id, via, details, created_at)
-      select ${uuidv7()}, ${environmentId}, ${mode === "import" ? "USER.IMPORTED" : "USER.CREATED"}, ${actor.type}, ${actor.id},
-             'USER', inserted.id, ${actor.via},
-             ${JSON.stringify({ populationId, passwordStatus, passwordKind: passwordKind(passwordValue) })}::jsonb, ${now.toISOString()}::timestamptz
-      from inserted`);
+    await insertUsersWithAudit(db, [
+      {
+        row,
+        audit: {
+          id: uuidv7(),
+          action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
+          actorType: actor.type,
+          actorId: actor.id,
+          via: actor.via,
+          details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue) },
+        },
+      },
+    ]);
   } catch (err) {
     throw await insertFailure(err, db, actor, environmentId, populationId, input);
   }
