@@ -4,6 +4,8 @@ const nextConfig: NextConfig = {
   // Native and wasm packages load files next to themselves: keep them out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "argon2", "postgres"],
   poweredByHeader: false,
+  // A separate build folder per checkout or worker (e.g. NEXT_DIST_DIR=.next-e2e); default .next.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   // Type checking is `npm run typecheck` (run by CI over the whole project, tests included);
   // the build does not repeat it.
   typescript: { ignoreBuildErrors: true },

@@ -10,16 +10,15 @@ import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "./support/server";
+import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 
 const driver = process.env.TEST_DRIVER ?? "pglite";
-const bundle = path.resolve(import.meta.dirname, "../.next/identity-import/server.mjs");
 
 let env: Record<string, string | undefined>;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  if (!fs.existsSync(bundle)) throw new Error("Run `npm run build` first: `npm test` does it.");
+  if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
   if (driver === "postgres") {
     const adminUrl = process.env.TEST_DATABASE_URL!;
     const name = `ii_srv_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;

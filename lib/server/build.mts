@@ -6,6 +6,7 @@ import { build, type Plugin } from "esbuild";
 import { discoverRouteFiles } from "./routes";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const distDir = process.env.NEXT_DIST_DIR || ".next";
 
 // The API routes, read from app/ like Next.js reads them (see routes.ts).
 // Only the API: console pages, server actions and Auth.js stay with Next.js.
@@ -31,7 +32,7 @@ const virtualRoutes: Plugin = {
 
 await build({
   entryPoints: [path.join(root, "lib/server/main.ts")],
-  outfile: path.join(root, ".next/identity-import/server.mjs"),
+  outfile: path.join(root, distDir, "identity-import/server.mjs"),
   bundle: true,
   platform: "node",
   format: "esm",
@@ -45,4 +46,4 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-console.log(`server bundle: .next/identity-import/server.mjs (${routes.length} API routes)`);
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes)`);

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+export const SERVER_BUNDLE = path.join(ROOT, process.env.NEXT_DIST_DIR || ".next", "identity-import/server.mjs");
 
 export type RunningServer = {
   url: string;
@@ -30,7 +31,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string | undefined>, opts: { readyPath?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const port = await freePort();
   let out = "";
-  const child = spawn(process.execPath, [path.join(ROOT, ".next/identity-import/server.mjs")], {
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: String(port), HOST: "127.0.0.1", ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
