@@ -20,7 +20,9 @@ import { uuidv7 } from "@/lib/ids";
 import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword } from "@/lib/passwords";
 import { PROFILE_FIELDS, toFieldProblems, userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
 import type { UserResourceSource } from "./resource";
-import { insertUsersWithAudit } from "./insert-users";
+import { insertUsersWithAudit, type UserAudit, type UserVerificationWrite } from "./insert-users";
+import { prepareVerification } from "@/lib/verification/prepare";
+import { nudgeOutboxSender } from "@/lib/verification/nudge";
 
 export type ImportMode = "import" | "create";
 
@@ -39,8 +41,64 @@ export async function importUser(
 ): Promise<UserResourceSource> {
   const db = await getDb();
   const input = parseUserBody(body, mode);
+  const prepared = await prepareUserImport(db, actor, environmentId, input, mode);
+  const { row } = prepared;
+  try {
+    await insertUsersWithAudit(db, [prepared]);
+  } catch (err) {
+    throw await insertFailure(err, db, actor, environmentId, row.populationId, input);
+  }
+  if (prepared.verification) nudgeOutboxSender();
 
-  const populationId = input.population?.id ?? (await defaultPopulationId(db, environmentId));
+  return {
+    id: row.id!,
+    environmentId,
+    populationId: row.populationId,
+    username: row.username,
+    email: row.email ?? null,
+    emailVerified: row.emailVerified!,
+    enabled: row.enabled!,
+    mfaEnabled: row.mfaEnabled!,
+    lifecycleStatus: row.lifecycleStatus!,
+    identityProviderId: row.identityProviderId ?? null,
+    identityProviderType: prepared.identityProviderType,
+    profile: row.profile!,
+    createdAt: row.createdAt!,
+    updatedAt: row.updatedAt!,
+  };
+}
+
+export type PreparedUserImport = {
+  row: NewUserRow & { populationId: string };
+  audit: UserAudit;
+  identityProviderType: IdentityProviderType | null;
+  /** Spec 4: the code and email of a VERIFICATION_REQUIRED import, written with the user. */
+  verification: UserVerificationWrite | null;
+};
+
+export type PrepareOptions = {
+  /** The population for a body without population.id (bulk jobs resolve it once per batch). */
+  defaultPopulationId?: string;
+  /** Hashes a cleartext password (bulk jobs hash on a worker pool). */
+  hash?: (cleartext: string) => Promise<string>;
+  /** Extra audit details (bulk jobs record their job and row). */
+  auditDetails?: Record<string, unknown>;
+};
+
+/**
+ * Rules 5-9 for one parsed body, up to the write: population, access, references, password
+ * policy and hashing. Returns the user row and its audit event, ready for insertUsersWithAudit.
+ * Used by importUser (one row) and by bulk jobs (many rows, one statement per batch).
+ */
+export async function prepareUserImport(
+  db: Executor,
+  actor: Actor,
+  environmentId: string,
+  input: UserImportInput,
+  mode: ImportMode,
+  opts: PrepareOptions = {},
+): Promise<PreparedUserImport> {
+  const populationId = input.population?.id ?? opts.defaultPopulationId ?? (await defaultPopulationId(db, environmentId));
   requirePopulationAccess(actor, "users:write", environmentId, populationId);
 
   const passwordValue = input.password?.value ?? null;
@@ -63,7 +121,7 @@ export async function importUser(
       }
       throw invalidData([{ code: "INVALID_VALUE", target: "password.value", message: broken }]);
     }
-    passwordHash = await hashPassword(passwordValue);
+    passwordHash = await (opts.hash ?? hashPassword)(passwordValue);
   } else if (passwordValue !== null) {
     passwordHash = passwordValue;
   }
@@ -78,7 +136,7 @@ export async function importUser(
         : "OK"
       : "NO_PASSWORD";
 
-  const row: NewUserRow = {
+  const row = {
     id: uuidv7(),
     environmentId,
     populationId,
@@ -96,41 +154,23 @@ export async function importUser(
     externalPassword: external,
     createdAt: now,
     updatedAt: now,
-  };
-
-  try {
-    await insertUsersWithAudit(db, [
-      {
-        row,
-        audit: {
-          id: uuidv7(),
-          action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
-          actorType: actor.type,
-          actorId: actor.id,
-          via: actor.via,
-          details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue) },
-        },
-      },
-    ]);
-  } catch (err) {
-    throw await insertFailure(err, db, actor, environmentId, populationId, input);
-  }
+  } satisfies NewUserRow;
 
   return {
-    id: row.id!,
-    environmentId,
-    populationId,
-    username: row.username,
-    email: row.email ?? null,
-    emailVerified: row.emailVerified!,
-    enabled: row.enabled!,
-    mfaEnabled: row.mfaEnabled!,
-    lifecycleStatus: row.lifecycleStatus!,
-    identityProviderId: row.identityProviderId ?? null,
+    row,
+    audit: {
+      id: uuidv7(),
+      action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
+      actorType: actor.type,
+      actorId: actor.id,
+      via: actor.via,
+      details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue), ...opts.auditDetails },
+    },
     identityProviderType: refs.identityProvider?.type ?? null,
-    profile: row.profile!,
-    createdAt: now,
-    updatedAt: now,
+    verification:
+      row.lifecycleStatus === "VERIFICATION_REQUIRED" && input.lifecycle?.suppressVerificationCode !== true && row.email
+        ? await prepareVerification(row.id, row.username, row.email, now)
+        : null,
   };
 }
 
@@ -148,7 +188,7 @@ export function parseUserBody(body: unknown, mode: ImportMode): UserImportInput 
   return input;
 }
 
-function profileOf(input: UserImportInput): Record<string, unknown> {
+export function profileOf(input: UserImportInput): Record<string, unknown> {
   const profile: Record<string, unknown> = {};
   for (const key of PROFILE_FIELDS) {
     const v = input[key];
@@ -281,7 +321,7 @@ async function insertFailure(
   return err;
 }
 
-const populationMissing = () =>
+export const populationMissing = () =>
   invalidData([{ code: "INVALID_VALUE", target: "population.id", message: "No population with this id exists in the environment." }]);
 const identityProviderMissing = () =>
   invalidData([{ code: "INVALID_VALUE", target: "identityProvider.id", message: "No identity provider with this id exists in the environment." }]);
@@ -298,7 +338,7 @@ async function usernameTaken(db: Executor, environmentId: string, username: stri
  * Rule 8's answer. The conflicting user's id is given only to a caller who may read it, so that
  * a population-scoped caller learns nothing about users elsewhere.
  */
-async function uniquenessError(db: Executor, actor: Actor, environmentId: string, username: string): Promise<ApiError> {
+export async function uniquenessError(db: Executor, actor: Actor, environmentId: string, username: string): Promise<ApiError> {
   const [existing] = await db
     .select({ id: users.id, populationId: users.populationId })
     .from(users)
