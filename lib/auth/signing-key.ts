@@ -34,3 +34,22 @@ async function storedSecret(): Promise<string> {
   if (!row) throw new Error("token signing secret missing after insert");
   return row.value;
 }
+
+const globalForSession = globalThis as unknown as { __identityImportSessionSecret?: Promise<string> };
+
+/**
+ * The secret of console sessions (Auth.js): AUTH_SECRET when set, as Auth.js itself would use
+ * it; otherwise derived from the same database-kept secret as the token key, domain-separated,
+ * so that `npm start` needs no configuration and every instance accepts the others' cookies.
+ */
+export function consoleSessionSecret(): Promise<string> {
+  const configured = process.env.AUTH_SECRET;
+  if (configured && configured.length > 0) return Promise.resolve(configured);
+  globalForSession.__identityImportSessionSecret ??= storedSecret()
+    .then((s) => createHash("sha256").update(`identity-import console sessions\0${s}`).digest("base64url"))
+    .catch((err) => {
+      globalForSession.__identityImportSessionSecret = undefined;
+      throw err;
+    });
+  return globalForSession.__identityImportSessionSecret;
+}

@@ -2,7 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { organizations, users } from "@/db/schema";
+import { organizations, settings, users } from "@/db/schema";
 import {
   insertApplication,
   insertEnvironment,
@@ -26,6 +26,9 @@ export type BootstrapResult = {
 };
 
 const BOOTSTRAP_LOCK = 727_172_002;
+
+/** settings key holding the id of the administrators' environment. */
+export const ADMIN_ENVIRONMENT_SETTING = "admin_environment_id";
 
 function idFromEnv(name: string): string | undefined {
   const v = process.env[name];
@@ -62,6 +65,8 @@ export async function bootstrap(): Promise<BootstrapResult> {
       description: "Console administrators and worker applications.",
     });
     const adminPopulationId = await insertPopulation(tx, { environmentId: adminEnvironmentId, name: "Administrators", isDefault: true });
+    // Console sign-in (lib/auth/sign-in.ts) looks administrators up in this environment only.
+    await tx.insert(settings).values({ key: ADMIN_ENVIRONMENT_SETTING, value: adminEnvironmentId });
     const adminUsername = process.env.ADMIN_USERNAME || "admin";
     const adminId = uuidv7();
     await tx.insert(users).values({

@@ -1,9 +1,9 @@
-import { actorFromBearer } from "@/lib/auth/tokens";
+import { actorFromRequest } from "@/lib/auth/request-actor";
 import { apiBase, json, route } from "@/lib/api/http";
 import { getEnvironment } from "@/lib/environments";
 import { environmentResource } from "@/lib/environments/resources";
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   return json(environmentResource(apiBase(req), await getEnvironment(actor, envID)));
 });

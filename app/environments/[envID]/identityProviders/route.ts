@@ -1,11 +1,11 @@
-import { actorFromBearer } from "@/lib/auth/tokens";
+import { actorFromRequest } from "@/lib/auth/request-actor";
 import { apiBase, json, route } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { listIdentityProviders, requireEnvironment } from "@/lib/environments";
 import { identityProviderResource } from "@/lib/environments/resources";
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const base = apiBase(req);
   const items = await listIdentityProviders(actor, envId);

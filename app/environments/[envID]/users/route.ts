@@ -1,4 +1,4 @@
-import { actorFromBearer } from "@/lib/auth/tokens";
+import { actorFromRequest } from "@/lib/auth/request-actor";
 import { ApiError } from "@/lib/api/errors";
 import { apiBase, json, mediaType, readJson, route } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
@@ -11,7 +11,7 @@ import { toUserResource } from "@/lib/users/resource";
 
 /** Create User (Import) and plain Create User: the checks run in the order of spec 2.2. */
 export const POST = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const envId = environmentIdFrom(envID);
   try {
     const type = mediaType(req);
@@ -36,7 +36,7 @@ export const POST = route<{ envID: string }>(async (req, { envID }) => {
 });
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const url = new URL(req.url);
   const limit = parseLimit(url.searchParams.get("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);

@@ -1,0 +1,50 @@
+import type { NextAuthConfig } from "next-auth";
+import type { Assignment } from "@/lib/access";
+
+/**
+ * The part of the Auth.js configuration that needs no Node-only module (no argon2, no
+ * database): pages, session strategy and the callbacks that copy typed role assignments into
+ * the JWT and the session. lib/auth/auth.ts adds the Credentials provider and the secret.
+ */
+
+declare module "next-auth" {
+  interface User {
+    username?: string;
+    assignments?: Assignment[];
+  }
+  interface Session {
+    user: { id: string; username: string; assignments: Assignment[] };
+  }
+}
+
+declare module "@auth/core/jwt" {
+  interface JWT {
+    username?: string;
+    assignments?: Assignment[];
+  }
+}
+
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+
+export const authConfig = {
+  pages: { signIn: "/login" },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  trustHost: true,
+  providers: [],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) {
+        token.sub = user.id;
+        token.username = user.username;
+        token.assignments = user.assignments ?? [];
+      }
+      return token;
+    },
+    session({ session, token }) {
+      return {
+        ...session,
+        user: { id: token.sub ?? "", username: token.username ?? "", assignments: token.assignments ?? [] },
+      };
+    },
+  },
+} satisfies NextAuthConfig;

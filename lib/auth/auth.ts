@@ -1,0 +1,38 @@
+import "server-only";
+import NextAuth, { CredentialsSignin } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { authConfig } from "./auth.config";
+import { consoleSessionSecret } from "./signing-key";
+import { authenticateAdministrator } from "./sign-in";
+
+/** Auth.js refuses a sign-in with this: the one message for unknown user and wrong password. */
+export class InvalidCredentials extends CredentialsSignin {
+  code = "invalid";
+}
+
+export class TooManyAttempts extends CredentialsSignin {
+  code = "throttled";
+}
+
+/** The client address, as the proxy in front (or Next.js itself) reports it. */
+export function clientIp(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip") || null;
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({
+  ...authConfig,
+  // Lazily, so that `npm start` works without AUTH_SECRET (see consoleSessionSecret).
+  secret: await consoleSessionSecret(),
+  providers: [
+    Credentials({
+      credentials: { username: { label: "Username" }, password: { label: "Password", type: "password" } },
+      async authorize(credentials, request) {
+        const result = await authenticateAdministrator(credentials?.username, credentials?.password, clientIp(request.headers));
+        if (result.ok) return { id: result.administrator.id, name: result.administrator.username, username: result.administrator.username, assignments: result.administrator.assignments };
+        if (result.reason === "throttled") throw new TooManyAttempts();
+        throw new InvalidCredentials();
+      },
+    }),
+  ],
+}));
