@@ -1,6 +1,7 @@
 import "server-only";
 import { ApiError, invalidRequest, newErrorId } from "./errors";
 import { log, safeError } from "@/lib/log";
+import { noteRequest } from "./request-notes";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -23,6 +24,7 @@ export function route<P>(fn: (req: Request, params: P) => Promise<Response>) {
 export function errorResponse(err: unknown, req?: Request): Response {
   const id = newErrorId();
   const path = req ? new URL(req.url).pathname : undefined;
+  if (req) noteRequest(req, { errorId: id, errorCode: err instanceof ApiError ? err.code : "UNEXPECTED_ERROR" });
   if (err instanceof ApiError) {
     log.info("request failed", { errorId: id, status: err.status, code: err.code, method: req?.method, path });
     return json(err.toBody(id), err.status, err.headers);

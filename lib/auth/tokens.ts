@@ -9,6 +9,8 @@ import { randomBytes } from "node:crypto";
 import { hashPassword, verifyPassword } from "@/lib/passwords";
 import { isUuid } from "@/lib/ids";
 import { signingKey } from "./signing-key";
+import { noteRequest } from "@/lib/api/request-notes";
+import { limitApplication } from "@/lib/rate-limit";
 
 export const TOKEN_TTL_SECONDS = 3600;
 const AUDIENCE = "identity-import-api";
@@ -102,8 +104,18 @@ export function dummyPasswordHash(): Promise<string> {
 const verifiedTokens = new Map<string, { actor: Actor; exp: number }>();
 const MAX_CACHED_TOKENS = 10_000;
 
-/** The actor behind an `Authorization: Bearer` header, or a 401. */
+/**
+ * The actor behind an `Authorization: Bearer` header, or a 401; then its application's rate
+ * limit (429). The actor is noted for the request's log line.
+ */
 export async function actorFromBearer(req: Request): Promise<Actor> {
+  const actor = await verifiedActor(req);
+  noteRequest(req, { actor: { type: actor.type, id: actor.id } });
+  await limitApplication(actor.id);
+  return actor;
+}
+
+async function verifiedActor(req: Request): Promise<Actor> {
   const header = req.headers.get("authorization");
   const match = header?.match(/^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i);
   if (!match) throw unauthenticated();

@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { randomUUID } from "node:crypto";
+import { requestNotes, type RequestNotes } from "@/lib/api/request-notes";
+import { hitLimit, requestLimited, type LimitName } from "@/lib/rate-limit";
+import { API_CSP, COMMON_SECURITY_HEADERS, HSTS, isHttps } from "./security-headers";
 
 export type RouteModule = Record<string, unknown>;
 export type ApiRoute = { pattern: RegExp; names: string[]; module: RouteModule };
@@ -28,6 +32,24 @@ export function createApiAdapter(routes: ApiRoute[], stripPrefix: (p: string) =>
       }
     }
     if (!route || !match) return false;
+
+    for (const [k, v] of Object.entries(securityHeaders(req))) res.setHeader(k, v);
+
+    // Per source IP; the token endpoint has its own, tighter limit. Probes are never limited.
+    if (!UNLIMITED.test(pathname)) {
+      const limits: LimitName[] = TOKEN_PATH.test(pathname) ? ["apiPerIp", "token"] : ["apiPerIp"];
+      for (const name of limits) {
+        const r = await hitLimit(name, clientIp(req));
+        if (!r.allowed) {
+          const id = randomUUID();
+          const err = requestLimited(r.retryAfterSeconds);
+          notesByResponse.set(res, { errorId: id, errorCode: err.code });
+          res.writeHead(429, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...err.headers });
+          res.end(JSON.stringify(err.toBody(id)));
+          return true;
+        }
+      }
+    }
 
     const method = req.method ?? "GET";
     const handler = route.module[method] as Handler | undefined;
@@ -67,6 +89,8 @@ export function createApiAdapter(routes: ApiRoute[], stripPrefix: (p: string) =>
       ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
     } as RequestInit);
     const response = await handler(request, { params: Promise.resolve(params) });
+    const notes = requestNotes(request);
+    if (notes) notesByResponse.set(res, notes);
 
     const outHeaders: Record<string, string | string[]> = {};
     response.headers.forEach((v, k) => {
@@ -81,6 +105,36 @@ export function createApiAdapter(routes: ApiRoute[], stripPrefix: (p: string) =>
     res.end(payload);
     return true;
   };
+}
+
+const TOKEN_PATH = /^\/[^/]+\/as\/token\/?$/;
+const UNLIMITED = /^\/(healthz|readyz)\/?$/;
+
+const notesByResponse = new WeakMap<ServerResponse, RequestNotes>();
+
+/** What the API handler noted about the request answered by `res` (actor, error id), for the log line. */
+export function responseNotes(res: ServerResponse): RequestNotes | undefined {
+  return notesByResponse.get(res);
+}
+
+function securityHeaders(req: IncomingMessage): Record<string, string> {
+  const h: Record<string, string> = { ...COMMON_SECURITY_HEADERS, "content-security-policy": API_CSP };
+  if (isHttps(req.headers["x-forwarded-proto"] as string | undefined)) h["strict-transport-security"] = HSTS;
+  return h;
+}
+
+/**
+ * The caller's address: the socket's peer, or, with TRUST_PROXY=true behind a load balancer,
+ * the address that balancer appended last to X-Forwarded-For (earlier entries are the
+ * client's own claims and could be forged to dodge a per-IP limit).
+ */
+export function clientIp(req: IncomingMessage): string {
+  if (process.env.TRUST_PROXY === "true" || process.env.TRUST_PROXY === "1") {
+    const xff = req.headers["x-forwarded-for"];
+    const list = (Array.isArray(xff) ? xff.join(",") : xff ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    if (list.length) return list[list.length - 1]!;
+  }
+  return req.socket.remoteAddress ?? "unknown";
 }
 
 function readAll(req: IncomingMessage): Promise<Buffer> {

@@ -10,9 +10,9 @@ const distDir = process.env.NEXT_DIST_DIR || ".next";
 
 // The API routes, read from app/ like Next.js reads them (see routes.ts).
 // Only the API: console pages, server actions and Auth.js stay with Next.js.
-const routes = discoverRouteFiles(path.join(root, "app")).filter(
-  (r) => r.pattern.startsWith("^/environments") || r.pattern.startsWith("^/([^/]+)/as/"),
-);
+// Also the operators' probes, the OpenAPI document and the role list (issue 6).
+const FAST_PATH = ["^/environments", "^/([^/]+)/as/", "^/healthz", "^/readyz", "^/openapi\\.json", "^/roles"];
+const routes = discoverRouteFiles(path.join(root, "app")).filter((r) => FAST_PATH.some((p) => r.pattern.startsWith(p)));
 
 const virtualRoutes: Plugin = {
   name: "api-routes",

@@ -9,7 +9,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import next from "next";
-import { createApiAdapter } from "./api-adapter";
+import { clientIp, createApiAdapter, responseNotes } from "./api-adapter";
+import { log } from "@/lib/log";
 import { stripV1 } from "./routes";
 // Generated at build time from the app/ tree (lib/server/build.mjs).
 import { apiRoutes } from "virtual:api-routes";
@@ -61,6 +62,30 @@ async function primary() {
 
 let shuttingDown = false;
 
+/**
+ * One JSON line per request, API and console alike, when the response is finished: method,
+ * path (never the query string, which may hold a filter on emails), status, duration, the
+ * actor and the error envelope's id when the API handler noted them. Headers are not logged,
+ * so neither is any Authorization or Cookie value.
+ */
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+  const start = performance.now();
+  res.once("finish", () => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const notes = responseNotes(res);
+    log.info("request", {
+      method: req.method,
+      path: q >= 0 ? url.slice(0, q) : url,
+      status: res.statusCode,
+      durationMs: Math.round((performance.now() - start) * 10) / 10,
+      ip: clientIp(req),
+      ...(notes?.actor ? { actor: `${notes.actor.type}:${notes.actor.id}` } : {}),
+      ...(notes?.errorId ? { errorId: notes.errorId, errorCode: notes.errorCode } : {}),
+    });
+  });
+}
+
 function announce(workers: number) {
   const baseUrl = (process.env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
   const driver = process.env.DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
@@ -75,6 +100,7 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   await app.prepare();
   const serveApi = createApiAdapter(apiRoutes, stripV1);
   const server = http.createServer((req, res) => {
+    logRequest(req, res);
     serveApi(req, res)
       .then((served) => (served ? undefined : handle(req, res)))
       .catch((err) => {

@@ -48,5 +48,6 @@ export function discoverRouteFiles(appDir: string, under: string[] = []): RouteF
 
 /** next.config.ts rewrites /v1/environments/... onto /environments/...: the same here. */
 export function stripV1(pathname: string): string {
+  if (pathname === "/v1/roles" || pathname.startsWith("/v1/roles/")) return pathname.slice(3);
   return pathname === "/v1/environments" || pathname.startsWith("/v1/environments/") ? pathname.slice(3) : pathname;
 }

@@ -1,0 +1,40 @@
+/**
+ * Security headers of every response: the API's (set by the production server's API adapter)
+ * and the console's (set through next.config.ts `headers()`). One list, so that both agree.
+ *
+ * The console's Content-Security-Policy allows inline scripts: Next.js bootstraps each page
+ * with inline scripts, and a nonce would force every page to render dynamically. Everything
+ * else is held to the page's own origin, and no page may be framed (clickjacking).
+ */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export function consoleCsp(dev = process.env.NODE_ENV === "development"): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self'${dev ? " ws: wss:" : ""}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+export const COMMON_SECURITY_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+};
+
+/** Sent only when the request reached us over HTTPS (a TLS-terminating proxy says so). */
+export const HSTS = "max-age=63072000; includeSubDomains";
+
+/** Whether the request came over HTTPS, as the proxy in front reports it. */
+export function isHttps(forwardedProto: string | null | undefined): boolean {
+  return forwardedProto?.split(",")[0]?.trim().toLowerCase() === "https";
+}
