@@ -1,0 +1,30 @@
+import { actorFromRequest } from "@/lib/auth/request-actor";
+import { notFound } from "@/lib/api/errors";
+import { apiBase, json, route } from "@/lib/api/http";
+import { deleteRoleAssignment, getApplication, listRoleAssignments } from "@/lib/applications";
+import { requireEnvironment } from "@/lib/environments";
+import { roleAssignmentResource } from "@/lib/roles/resources";
+
+type Params = { envID: string; appID: string; roleAssignmentID: string };
+
+/** The assignment, if it belongs to this application (404 otherwise). */
+async function assignmentOf(req: Request, { envID, appID, roleAssignmentID }: Params) {
+  const actor = await actorFromRequest(req);
+  const { id: envId } = await requireEnvironment(envID);
+  const app = await getApplication(actor, envId, appID);
+  const views = await listRoleAssignments(actor, envId, { subject: { applicationId: app.id } });
+  const view = views.find((v) => v.id === roleAssignmentID.toLowerCase());
+  if (!view) throw notFound("The role assignment was not found.");
+  return { actor, envId, app, view };
+}
+
+export const GET = route<Params>(async (req, params) => {
+  const { envId, app, view } = await assignmentOf(req, params);
+  return json(roleAssignmentResource(apiBase(req), envId, app.id, view));
+});
+
+export const DELETE = route<Params>(async (req, params) => {
+  const { actor, envId, view } = await assignmentOf(req, params);
+  await deleteRoleAssignment(actor, envId, view.id);
+  return new Response(null, { status: 204 });
+});
