@@ -12,6 +12,16 @@ export type UserAudit = {
   details: Record<string, unknown>;
 };
 
+/**
+ * The verification code and email of a VERIFICATION_REQUIRED import (spec 4), written by the
+ * same statement as the user, so that a rolled-back import leaves neither behind.
+ */
+export type UserVerificationWrite = {
+  codeHash: string;
+  expiresAt: Date;
+  outbox: { id: string; to: string; subject: string; text: string; html: string };
+};
+
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /**
@@ -20,7 +30,10 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
  * the builder's per-call mapping cost more CPU than PostgreSQL's own work. The column list
  * follows db/schema.ts; the contract tests read every column back.
  */
-export async function insertUsersWithAudit(db: Executor, entries: { row: NewUserRow; audit: UserAudit }[]): Promise<void> {
+export async function insertUsersWithAudit(
+  db: Executor,
+  entries: { row: NewUserRow; audit: UserAudit; verification?: UserVerificationWrite | null }[],
+): Promise<void> {
   if (entries.length === 0) return;
   const userValues = sql.join(
     entries.map(({ row: r }) => sql`(${r.id}, ${r.environmentId}, ${r.populationId}, ${r.username}, ${r.email ?? null},
@@ -34,8 +47,10 @@ export async function insertUsersWithAudit(db: Executor, entries: { row: NewUser
       ${r.id}::uuid, ${a.via}, ${json(a.details)}::jsonb, ${iso(r.createdAt)}::timestamptz)`),
     sql`, `,
   );
+  const verifying = entries.filter((e) => e.verification);
+  // The common import (no verification email) stays the plain two-table statement.
   const statement: SQL = sql`
-    with inserted as (
+    with ${verifying.length ? verificationCtes(verifying) : sql``} inserted as (
       insert into users (id, environment_id, population_id, username, email, email_verified, enabled, mfa_enabled,
         lifecycle_status, identity_provider_id, profile, password_hash, password_status, password_changed_at,
         external_password, created_at, updated_at)
@@ -47,6 +62,31 @@ export async function insertUsersWithAudit(db: Executor, entries: { row: NewUser
     from (values ${auditValues}) as a(id, environment_id, action, actor_type, actor_id, resource_id, via, details, created_at)
     join inserted on inserted.id = a.resource_id`;
   await db.execute(statement);
+}
+
+/**
+ * Data-modifying CTEs run with the statement they prefix (PostgreSQL executes each exactly once),
+ * and the foreign keys of both tables are checked at its end, after `inserted` has its rows.
+ * They go in front of `inserted` in the statement's WITH list.
+ */
+function verificationCtes(entries: { row: NewUserRow; verification?: UserVerificationWrite | null }[]): SQL {
+  const codes = sql.join(
+    entries.map(({ row: r, verification: v }) => sql`(${r.id}::uuid, ${v!.codeHash}, ${r.email ?? ""}, ${iso(v!.expiresAt)}::timestamptz, ${iso(r.createdAt)}::timestamptz)`),
+    sql`, `,
+  );
+  const mails = sql.join(
+    entries.map(({ row: r, verification: v }) => sql`(${v!.outbox.id}::uuid, ${r.environmentId}::uuid, ${r.id}::uuid, ${v!.outbox.to}, ${v!.outbox.subject},
+      ${v!.outbox.text}, ${v!.outbox.html}, ${iso(r.createdAt)}::timestamptz)`),
+    sql`, `,
+  );
+  return sql`verification_code_rows as (
+      insert into verification_codes (user_id, code_hash, email, expires_at, created_at)
+      values ${codes}
+    ), verification_mail_rows as (
+      insert into email_outbox (id, environment_id, user_id, to_address, subject, text_body, html_body, next_attempt_at, created_at)
+      select m.id, m.environment_id, m.user_id, m.to_address, m.subject, m.text_body, m.html_body, m.created_at, m.created_at
+      from (values ${mails}) as m(id, environment_id, user_id, to_address, subject, text_body, html_body, created_at)
+    ),`;
 }
 
 function iso(d: Date | null | undefined): string | null {
