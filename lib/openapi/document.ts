@@ -1,0 +1,342 @@
+import "server-only";
+import { z } from "zod";
+import { userCreateSchema, userImportSchema } from "@/lib/users/schema";
+import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
+import { checkBodySchema, PASSWORD_CHECK_TYPE, PASSWORD_FORCE_CHANGE_TYPES, PASSWORD_SET_TYPE, setBodySchema } from "@/lib/users/password";
+import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
+import { verifyBodySchema } from "@/lib/verification/operations";
+import { applicationCreateSchema, roleAssignmentCreateSchema } from "@/lib/roles";
+import { limitConfig } from "@/lib/rate-limit";
+import * as R from "./resources";
+
+/**
+ * The OpenAPI 3.1 description of the API, generated from Zod: request bodies from the very
+ * schemas the handlers parse with (lib/users/schema.ts, lib/users/password.ts,
+ * lib/verification/operations.ts, lib/roles), responses from lib/openapi/resources.ts.
+ * JSON Schema by `z.toJSONSchema` (draft 2020-12, which OpenAPI 3.1 uses). Refinements that
+ * JSON Schema cannot express (length in code points, password formats) are in the descriptions
+ * and enforced by the server.
+ */
+type JsonSchema = Record<string, unknown>;
+
+function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const js = z.toJSONSchema(schema, {
+    io,
+    target: "draft-2020-12",
+    unrepresentable: "any",
+    // A field that must be left out (z.undefined()) is "anything but present".
+    override: (ctx) => {
+      if ((ctx.zodSchema as { _zod: { def: { type: string } } })._zod.def.type === "undefined") ctx.jsonSchema.not = {};
+    },
+  }) as JsonSchema;
+  delete js.$schema;
+  return js;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
+  UserImport: [userImportSchema, "input", "Create User (Import), spec 2.1. Unknown top-level attributes are ignored. username: 1-128 characters, unique per environment (case-insensitive). password.value: cleartext (argon2id-hashed, policy-checked) or a pre-encoded value of a supported scheme (spec 3.2)."],
+  UserCreate: [userCreateSchema, "input", "Plain Create User: no password, no lifecycle, emailVerified only false; a missing population means the default population."],
+  PasswordSet: [setBodySchema, "input"],
+  PasswordCheck: [checkBodySchema, "input"],
+  UserVerify: [verifyBodySchema, "input"],
+  ApplicationCreate: [applicationCreateSchema, "input"],
+  RoleAssignmentCreate: [roleAssignmentCreateSchema, "input", "role by id (see GET /roles) or by name; the caller must hold that role over the scope, or a wider one."],
+  TokenRequest: [R.tokenRequestSchema, "input"],
+  Error: [R.errorEnvelopeSchema, "output"],
+  OAuthError: [R.oauthErrorSchema, "output"],
+  Token: [R.tokenSchema, "output"],
+  User: [R.userSchema, "output", "The user resource (spec 2.5). Never a password, hash or code."],
+  Users: [R.listOf("users", R.userSchema), "output"],
+  Environment: [R.environmentSchema, "output"],
+  Environments: [R.listOf("environments", R.environmentSchema), "output"],
+  Populations: [R.listOf("populations", R.populationSchema), "output"],
+  IdentityProviders: [R.listOf("identityProviders", R.identityProviderSchema), "output"],
+  Gateways: [R.listOf("gateways", R.gatewaySchema), "output"],
+  PasswordState: [R.passwordStateSchema, "output"],
+  Application: [R.applicationSchema, "output"],
+  Applications: [R.listOf("applications", R.applicationSchema), "output"],
+  RoleAssignment: [R.roleAssignmentSchema, "output"],
+  RoleAssignments: [R.listOf("roleAssignments", R.roleAssignmentSchema), "output"],
+  Roles: [R.listOf("roles", R.roleSchema), "output"],
+  UserImportJob: [R.userImportJobSchema, "output"],
+  UserImportJobs: [R.listOf("userImportJobs", R.userImportJobSchema), "output"],
+  Health: [R.healthSchema, "output"],
+  Readiness: [R.readinessSchema, "output"],
+};
+
+type Op = {
+  summary: string;
+  description?: string;
+  tag: string;
+  auth?: boolean;
+  body?: Record<string, string | null>; // media type -> schema name (null: no body)
+  bodyRequired?: boolean;
+  ok: Record<string, { description: string; schema?: string; type?: string; headers?: string[] }>;
+  errors?: number[];
+  parameters?: Record<string, unknown>[];
+};
+
+const ERROR_RESPONSES: Record<number, string> = {
+  400: "INVALID_DATA (one detail per problem, target = attribute path), INVALID_REQUEST (malformed JSON) or REQUEST_FAILED.",
+  401: "ACCESS_FAILED / INVALID_TOKEN: no, bad or expired bearer token.",
+  403: "ACCESS_FAILED / INSUFFICIENT_PERMISSIONS: the caller's roles do not reach this resource.",
+  404: "NOT_FOUND: no such environment or resource (or not visible to the caller).",
+  413: "INVALID_REQUEST / SIZE_LIMIT_EXCEEDED: the body is larger than allowed.",
+  415: "INVALID_REQUEST: unsupported Content-Type.",
+  429: "REQUEST_LIMITED / LIMIT_EXCEEDED: over a rate limit; Retry-After says how many seconds to wait.",
+  500: "UNEXPECTED_ERROR: never a stack trace; the id is in the server log.",
+};
+
+const limitParam = { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } };
+const cursorParam = { name: "cursor", in: "query", required: false, description: "Opaque; taken from _links.next.href.", schema: { type: "string" } };
+const filterParam = {
+  name: "filter",
+  in: "query",
+  required: false,
+  description: 'SCIM-style: `username`, `email`, `population.id` with `eq` or `sw`, joined by `and`, e.g. `username sw "ad"`.',
+  schema: { type: "string" },
+};
+
+const OPS: Record<string, Record<string, Op>> = {
+  "/{envID}/as/token": {
+    post: {
+      tag: "OAuth",
+      summary: "Get an access token (client_credentials)",
+      description: "Worker applications authenticate by HTTP Basic (CLIENT_SECRET_BASIC) or client_id/client_secret in the form (CLIENT_SECRET_POST). Errors follow RFC 6749 5.2; rate limits answer with the error envelope.",
+      auth: false,
+      body: { "application/x-www-form-urlencoded": "TokenRequest" },
+      bodyRequired: true,
+      ok: { "200": { description: "A signed JWT valid one hour, carrying the application's role assignments.", schema: "Token" }, "400": { description: "invalid_request or unsupported_grant_type", schema: "OAuthError" }, "401": { description: "invalid_client", schema: "OAuthError" } },
+      errors: [413, 429, 500],
+    },
+  },
+  "/environments": {
+    get: { tag: "Environments", summary: "List the environments the caller holds a role in", ok: { "200": { description: "Environments", schema: "Environments" } } },
+  },
+  "/environments/{envID}": {
+    get: { tag: "Environments", summary: "Read an environment", ok: { "200": { description: "The environment", schema: "Environment" } }, errors: [404] },
+  },
+  "/environments/{envID}/populations": {
+    get: { tag: "Environments", summary: "List populations", ok: { "200": { description: "Populations", schema: "Populations" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/identityProviders": {
+    get: { tag: "Environments", summary: "List identity providers", ok: { "200": { description: "Identity providers", schema: "IdentityProviders" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/gateways": {
+    get: { tag: "Environments", summary: "List gateways and their user types", ok: { "200": { description: "Gateways", schema: "Gateways" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/users": {
+    post: {
+      tag: "Users",
+      summary: "Create User (Import) or plain Create User, chosen by Content-Type",
+      description: "Checked in this order (spec 2.2): 401, 404, 415, 400 INVALID_DATA, 403, references, username uniqueness (400 UNIQUENESS_VIOLATION), password policy. The user, its password and its audit event are written in one transaction.",
+      body: { [IMPORT_MEDIA_TYPE]: "UserImport", "application/json": "UserCreate" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created; Location names the user.", schema: "User", headers: ["Location"] } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    get: {
+      tag: "Users",
+      summary: "List users (keyset pages)",
+      parameters: [limitParam, cursorParam, filterParam],
+      ok: { "200": { description: "A page of users", schema: "Users" } },
+      errors: [400, 403, 404],
+    },
+  },
+  "/environments/{envID}/users/{userID}": {
+    get: { tag: "Users", summary: "Read a user", ok: { "200": { description: "The user", schema: "User" } }, errors: [403, 404] },
+    post: {
+      tag: "Users",
+      summary: "Verify User or Send Verification Code, chosen by Content-Type",
+      description: `${USER_VERIFY_TYPE}: the code from the verification email; 200 with the user (lifecycle ACCOUNT_OK). A wrong code is 400 INVALID_VALUE; repeated wrong codes 429. ${USER_SEND_VERIFICATION_CODE_TYPE}: no body; a new code is sent, 204.`,
+      body: { [USER_VERIFY_TYPE]: "UserVerify", [USER_SEND_VERIFICATION_CODE_TYPE]: null },
+      ok: { "200": { description: "Verified", schema: "User" }, "204": { description: "A new code was sent." } },
+      errors: [400, 403, 404, 415],
+    },
+  },
+  "/environments/{envID}/users/{userID}/password": {
+    get: { tag: "Passwords", summary: "Read password state", ok: { "200": { description: "Password state", schema: "PasswordState" } }, errors: [403, 404] },
+    put: {
+      tag: "Passwords",
+      summary: "Set Password",
+      description: "Same value rules as import: cleartext (policy-checked unless bypassPolicy) or a pre-encoded value.",
+      body: { [PASSWORD_SET_TYPE]: "PasswordSet" },
+      bodyRequired: true,
+      ok: { "200": { description: "Password state", schema: "PasswordState" } },
+      errors: [400, 403, 404, 415],
+    },
+    post: {
+      tag: "Passwords",
+      summary: "Check Password or Force Password Change, chosen by Content-Type",
+      description: `${PASSWORD_CHECK_TYPE}: 200 when it matches (a legacy hash is then upgraded to argon2id), 400 INVALID_VALUE (target password) when not. ${PASSWORD_FORCE_CHANGE_TYPES.join(" or ")}: empty body; status MUST_CHANGE_PASSWORD.`,
+      body: { [PASSWORD_CHECK_TYPE]: "PasswordCheck", ...Object.fromEntries(PASSWORD_FORCE_CHANGE_TYPES.map((t) => [t, null])) },
+      ok: { "200": { description: "Password state", schema: "PasswordState" } },
+      errors: [400, 403, 404, 415],
+    },
+  },
+  "/environments/{envID}/userImportJobs": {
+    post: {
+      tag: "Bulk import",
+      summary: "Start a bulk import job",
+      description: "A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field `file`) or an application/x-ndjson body; `dryRun` and `onConflict` (fail, skip, update). Each row goes through the same rules as Create User (Import).",
+      body: { "multipart/form-data": null, "application/x-ndjson": null },
+      ok: { "202": { description: "The job, accepted", schema: "UserImportJob" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    get: { tag: "Bulk import", summary: "List jobs", ok: { "200": { description: "Jobs", schema: "UserImportJobs" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/userImportJobs/{jobID}": {
+    get: { tag: "Bulk import", summary: "Read a job: status, counts, progress", ok: { "200": { description: "The job", schema: "UserImportJob" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/userImportJobs/{jobID}/errors": {
+    get: {
+      tag: "Bulk import",
+      summary: "The job's error report (JSON or CSV by Accept)",
+      description: "One line per failed row: row, username, target, code, message. Never a password or hash; cells are escaped against formula injection.",
+      ok: { "200": { description: "The report", type: "application/json" } },
+      errors: [403, 404],
+    },
+  },
+  "/environments/{envID}/userImportJobs/{jobID}/cancel": {
+    post: { tag: "Bulk import", summary: "Cancel a job", ok: { "200": { description: "The job", schema: "UserImportJob" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/applications": {
+    post: {
+      tag: "Access",
+      summary: "Create a worker application",
+      description: "Needs Environment Admin. The client secret is in this answer only; only its argon2id hash is kept.",
+      body: { "application/json": "ApplicationCreate" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created, with clientSecret", schema: "Application", headers: ["Location"] } },
+      errors: [400, 403, 404, 415],
+    },
+    get: { tag: "Access", summary: "List worker applications", ok: { "200": { description: "Applications", schema: "Applications" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/applications/{appID}": {
+    get: { tag: "Access", summary: "Read a worker application", ok: { "200": { description: "The application (no secret)", schema: "Application" } }, errors: [403, 404] },
+    delete: { tag: "Access", summary: "Delete a worker application", ok: { "204": { description: "Deleted; its secret and role assignments are gone." } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/applications/{appID}/secret": {
+    post: { tag: "Access", summary: "Rotate the client secret", ok: { "200": { description: "The application with its new clientSecret (shown once)", schema: "Application" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/applications/{appID}/roleAssignments": {
+    post: {
+      tag: "Access",
+      summary: "Assign a role to the application",
+      description: "An Environment Admin may assign only a role it holds itself over the same scope or a wider one.",
+      body: { "application/json": "RoleAssignmentCreate" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created", schema: "RoleAssignment", headers: ["Location"] } },
+      errors: [400, 403, 404, 415],
+    },
+    get: { tag: "Access", summary: "List the application's role assignments", ok: { "200": { description: "Role assignments", schema: "RoleAssignments" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/applications/{appID}/roleAssignments/{roleAssignmentID}": {
+    get: { tag: "Access", summary: "Read a role assignment", ok: { "200": { description: "The role assignment", schema: "RoleAssignment" } }, errors: [403, 404] },
+    delete: { tag: "Access", summary: "Remove a role assignment", ok: { "204": { description: "Removed" } }, errors: [403, 404] },
+  },
+  "/roles": {
+    get: { tag: "Access", summary: "List the roles (fixed ids)", ok: { "200": { description: "Roles", schema: "Roles" } } },
+  },
+  "/healthz": {
+    get: { tag: "Operations", summary: "Liveness: the process is up", auth: false, ok: { "200": { description: "Up", schema: "Health" } }, errors: [] },
+  },
+  "/readyz": {
+    get: {
+      tag: "Operations",
+      summary: "Readiness: database reachable, migrations current",
+      auth: false,
+      ok: { "200": { description: "Ready", schema: "Readiness" }, "503": { description: "Not ready", schema: "Readiness" } },
+      errors: [],
+    },
+  },
+  "/openapi.json": {
+    get: { tag: "Operations", summary: "This document", auth: false, ok: { "200": { description: "OpenAPI 3.1", type: "application/json" } }, errors: [] },
+  },
+};
+
+function operation(path: string, method: string, op: Op) {
+  const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+  const responses: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(op.ok)) {
+    responses[status] = {
+      description: r.description,
+      ...(r.headers ? { headers: Object.fromEntries(r.headers.map((h) => [h, { schema: { type: "string" } }])) } : {}),
+      ...(r.schema ? { content: { "application/json": { schema: ref(r.schema) } } } : r.type ? { content: { [r.type]: { schema: {} } } } : {}),
+    };
+  }
+  const auth = op.auth !== false;
+  const errors = new Set([...(auth ? [401] : []), ...(op.errors ?? [403]), ...(path.startsWith("/healthz") || path.startsWith("/readyz") ? [] : [429]), 500]);
+  for (const status of errors) {
+    if (responses[status]) continue;
+    responses[status] = { $ref: `#/components/responses/E${status}` };
+  }
+  return {
+    tags: [op.tag],
+    summary: op.summary,
+    operationId: `${method}${path.replace(/\{(\w+)\}/g, "By_$1").replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+    ...(op.description ? { description: op.description } : {}),
+    ...(auth ? {} : { security: [] }),
+    parameters: [...params, ...(op.parameters ?? [])],
+    ...(op.body
+      ? {
+          requestBody: {
+            required: op.bodyRequired ?? false,
+            content: Object.fromEntries(Object.entries(op.body).map(([type, schema]) => [type, schema ? { schema: ref(schema) } : {}])),
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The document; `serverUrl` (the API's base, as the request reached us) goes into `servers`. */
+export function openApiDocument(serverUrl?: string): Record<string, unknown> {
+  cached ??= build();
+  return serverUrl ? { ...cached, servers: [{ url: serverUrl }] } : cached;
+}
+
+function build(): Record<string, unknown> {
+  const limits = limitConfig();
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, ops] of Object.entries(OPS)) {
+    paths[path] = Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, operation(path, method, op)]));
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "identity-import API",
+      version: "1.0.0",
+      description:
+        "A PingOne-compatible user import API: a client written for PingOne works by changing its base URL (every /environments route also answers under /v1). " +
+        `Rate limits (defaults; configurable): ${limits.apiPerIp.points} requests per ${limits.apiPerIp.seconds} s per source IP and ${limits.apiPerApplication.points} per worker application; ` +
+        `${limits.token.points} token requests per ${limits.token.seconds} s per IP. Over a limit: 429 REQUEST_LIMITED with Retry-After (seconds).`,
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    security: [{ bearer: [] }],
+    tags: ["OAuth", "Environments", "Users", "Passwords", "Bulk import", "Access", "Operations"].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "From POST /{envID}/as/token (client_credentials)." },
+      },
+      schemas: Object.fromEntries(
+        Object.entries(SCHEMAS).map(([name, [schema, io, description]]) => [name, { ...toSchema(schema, io), ...(description ? { description } : {}) }]),
+      ),
+      responses: Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([status, description]) => [
+          `E${status}`,
+          {
+            description,
+            ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } } : {}),
+            content: { "application/json": { schema: ref("Error") } },
+          },
+        ]),
+      ),
+    },
+  };
+}

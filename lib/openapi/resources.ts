@@ -1,0 +1,199 @@
+import { z } from "zod";
+import { userImportSchema, PROFILE_FIELDS } from "@/lib/users/schema";
+
+/**
+ * Zod descriptions of what the API answers, for the OpenAPI document only (request bodies come
+ * from the very schemas the handlers parse with). The user resource's profile attributes are
+ * taken from the import schema, so they cannot drift from what an import accepts; the test
+ * test/openapi.test.ts validates real responses against the generated document.
+ */
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).meta({ description: "ISO-8601 UTC with milliseconds." });
+const link = z.object({ href: z.string() });
+const ref = z.object({ id: uuid });
+
+export const errorDetailSchema = z.object({
+  code: z.enum([
+    "REQUIRED_VALUE", "INVALID_VALUE", "EMPTY_VALUE", "SIZE_LIMIT_EXCEEDED", "OUT_OF_RANGE", "UNIQUENESS_VIOLATION",
+    "INVALID_FILTER", "INVALID_TOKEN", "INSUFFICIENT_PERMISSIONS", "LIMIT_EXCEEDED",
+  ]),
+  target: z.string().optional().meta({ description: "The attribute path the problem is about, e.g. population.id." }),
+  message: z.string(),
+  innerError: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const errorEnvelopeSchema = z
+  .object({
+    id: uuid.meta({ description: "Also written to the server's log line for the request: quote it when reporting." }),
+    code: z.enum(["INVALID_DATA", "INVALID_REQUEST", "REQUEST_FAILED", "ACCESS_FAILED", "NOT_FOUND", "REQUEST_LIMITED", "UNEXPECTED_ERROR"]),
+    message: z.string(),
+    details: z.array(errorDetailSchema).min(1).optional(),
+  })
+  .meta({ description: "PingOne's error envelope (spec 7)." });
+
+export const oauthErrorSchema = z.object({
+  error: z.enum(["invalid_request", "invalid_client", "unsupported_grant_type", "unauthorized_client"]),
+  error_description: z.string(),
+});
+
+export const tokenRequestSchema = z.object({
+  grant_type: z.literal("client_credentials"),
+  client_id: z.string().optional().meta({ description: "With client_secret, instead of HTTP Basic." }),
+  client_secret: z.string().optional(),
+});
+
+export const tokenSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal("Bearer"),
+  expires_in: z.number().int(),
+});
+
+const profileShape = Object.fromEntries(
+  PROFILE_FIELDS.map((f) => [f, (userImportSchema.shape as Record<string, z.ZodType>)[f]!.optional()]),
+) as unknown as Record<(typeof PROFILE_FIELDS)[number], z.ZodType>;
+
+export const userSchema = z.object({
+  _links: z.object({
+    self: link,
+    password: link,
+    "password.set": link,
+    "password.check": link,
+    "account.sendVerificationCode": link,
+  }),
+  id: uuid,
+  environment: ref,
+  population: ref,
+  username: z.string(),
+  email: z.string().optional(),
+  emailVerified: z.boolean(),
+  ...profileShape,
+  enabled: z.boolean(),
+  mfaEnabled: z.boolean(),
+  lifecycle: z.object({ status: z.enum(["ACCOUNT_OK", "VERIFICATION_REQUIRED"]) }),
+  identityProvider: z.object({ type: z.string(), id: uuid.optional() }),
+  account: z.object({ canAuthenticate: z.boolean(), status: z.literal("OK") }),
+  verifyStatus: z.literal("NOT_INITIATED"),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const environmentSchema = z.object({
+  _links: z.object({ self: link, populations: link, users: link }),
+  id: uuid,
+  name: z.string(),
+  description: z.string().optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp.optional(),
+});
+
+const envLinks = z.object({ self: link, environment: link });
+
+export const populationSchema = z.object({
+  _links: envLinks,
+  id: uuid,
+  name: z.string(),
+  environment: ref,
+  description: z.string().optional(),
+  default: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp.optional(),
+});
+
+export const identityProviderSchema = z.object({
+  _links: envLinks,
+  id: uuid,
+  type: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  environment: ref,
+  createdAt: timestamp,
+  updatedAt: timestamp.optional(),
+});
+
+export const gatewaySchema = z.object({
+  _links: envLinks,
+  id: uuid,
+  type: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  environment: ref,
+  userTypes: z.array(
+    z.object({
+      id: uuid,
+      name: z.string(),
+      orderedCorrelationAttributes: z.array(z.string()),
+      passwordAuthority: z.enum(["PING_ONE", "LDAP"]),
+    }),
+  ),
+  createdAt: timestamp,
+  updatedAt: timestamp.optional(),
+});
+
+export const passwordStateSchema = z.object({
+  _links: z.object({ self: link, user: link }),
+  environment: ref,
+  user: ref,
+  status: z.enum(["NO_PASSWORD", "OK", "MUST_CHANGE_PASSWORD", "PASSWORD_EXPIRED", "PASSWORD_LOCKED_OUT", "EXTERNAL"]),
+  lastChangedAt: timestamp.optional(),
+  external: z
+    .object({ gateway: z.object({ id: uuid, userType: ref, correlationAttributes: z.record(z.string(), z.string()) }) })
+    .optional(),
+});
+
+export const applicationSchema = z.object({
+  _links: z.object({ self: link, environment: link, roleAssignments: link, secret: link }),
+  id: uuid.meta({ description: "Also the OAuth client id." }),
+  environment: ref,
+  name: z.string(),
+  enabled: z.boolean(),
+  type: z.literal("WORKER"),
+  protocol: z.literal("OPENID_CONNECT"),
+  grantTypes: z.array(z.literal("CLIENT_CREDENTIALS")),
+  tokenEndpointAuthMethod: z.enum(["CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"]),
+  clientSecret: z.string().optional().meta({ description: "Only in the answer that creates the application or rotates its secret; never stored." }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const roleAssignmentSchema = z.object({
+  _links: z.object({ self: link, role: link }),
+  id: uuid,
+  role: ref,
+  scope: z.object({ id: uuid, type: z.enum(["ORGANIZATION", "ENVIRONMENT", "POPULATION"]) }),
+  environment: ref,
+  readOnly: z.boolean(),
+  createdAt: timestamp,
+});
+
+export const roleSchema = z.object({
+  _links: z.object({ self: link }),
+  id: uuid,
+  name: z.enum(["Environment Admin", "Identity Data Admin", "Identity Data Read Only"]),
+  description: z.string(),
+  applicableTo: z.array(z.enum(["ORGANIZATION", "ENVIRONMENT", "POPULATION"])),
+});
+
+export const healthSchema = z.object({ status: z.literal("UP") });
+
+export const readinessSchema = z.object({
+  status: z.enum(["UP", "DOWN"]),
+  checks: z.object({ database: z.enum(["UP", "DOWN"]), migrations: z.enum(["CURRENT", "PENDING", "UNKNOWN"]) }),
+});
+
+/**
+ * A bulk import job (issue 4). Described loosely: its fields beyond these are the bulk
+ * engine's to define.
+ */
+export const userImportJobSchema = z.looseObject({
+  id: uuid,
+  status: z.string(),
+});
+
+/** PingOne's list envelope around `item`s under `_embedded[name]`. */
+export function listOf(name: string, item: z.ZodType) {
+  return z.object({
+    _links: z.object({ self: link, next: link.optional() }),
+    _embedded: z.object({ [name]: z.array(item) }),
+    size: z.number().int(),
+  });
+}
