@@ -1,0 +1,12 @@
+import { actorFromBearer } from "@/lib/auth/tokens";
+import { apiBase, json, route } from "@/lib/api/http";
+import { requireEnvironment } from "@/lib/environments";
+import { cancelImportJob, toJobResource } from "@/lib/bulk/jobs";
+
+/** Cancels a job that has not ended: no further batch starts; batches already written stay. */
+export const POST = route<{ envID: string; jobID: string }>(async (req, { envID, jobID }) => {
+  const actor = await actorFromBearer(req);
+  const { id: envId } = await requireEnvironment(envID);
+  const job = await cancelImportJob(actor, envId, jobID);
+  return json(toJobResource(job, apiBase(req)));
+});

@@ -1,0 +1,251 @@
+import "server-only";
+import type { Readable } from "node:stream";
+import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { getDb } from "@/db";
+import {
+  populations,
+  userImportChunks,
+  userImportErrors,
+  userImportJobs,
+  type UserImportJobRow,
+  type UserImportOnConflict,
+} from "@/db/schema";
+import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
+import { invalidData, notFound, requestFailed } from "@/lib/api/errors";
+import { isUuid, uuidv7 } from "@/lib/ids";
+import { parseRows, type BulkFormat } from "./parse";
+
+/** Rows per stored chunk: the unit of work a process claims and writes in one transaction. */
+export function chunkRows(): number {
+  const configured = Number(process.env.BULK_CHUNK_ROWS);
+  return Number.isInteger(configured) && configured > 0 && configured <= 1000 ? configured : 1000;
+}
+
+export function maxRows(): number {
+  const configured = Number(process.env.BULK_MAX_ROWS);
+  return Number.isInteger(configured) && configured > 0 ? configured : 1_000_000;
+}
+
+export type JobOptions = {
+  format: BulkFormat;
+  dryRun: boolean;
+  onConflict: UserImportOnConflict;
+  defaultPopulationId: string | null;
+  fileName: string | null;
+};
+
+const ON_CONFLICT = ["fail", "skip", "update"] as const;
+const FORMATS = ["csv", "ndjson", "json"] as const;
+
+/** Reads the job's options from strings (query or form fields); every bad value is a clear 400. */
+export function parseJobOptions(fields: Record<string, string | undefined>, formatFromType: BulkFormat | null): JobOptions {
+  const problems: { code: "INVALID_VALUE"; target: string; message: string }[] = [];
+  const dry = fields.dryRun?.trim().toLowerCase();
+  if (dry !== undefined && dry !== "" && dry !== "true" && dry !== "false") {
+    problems.push({ code: "INVALID_VALUE", target: "dryRun", message: "dryRun must be true or false." });
+  }
+  const onConflict = (fields.onConflict?.trim() || "fail") as UserImportOnConflict;
+  if (!ON_CONFLICT.includes(onConflict)) {
+    problems.push({ code: "INVALID_VALUE", target: "onConflict", message: "onConflict must be fail, skip or update." });
+  }
+  const format = (fields.format?.trim().toLowerCase() || formatFromType) as BulkFormat | null;
+  if (!format || !FORMATS.includes(format)) {
+    problems.push({ code: "INVALID_VALUE", target: "format", message: "format must be csv, ndjson or json (or send the matching Content-Type)." });
+  }
+  const pop = fields.defaultPopulationId?.trim() || null;
+  if (pop !== null && !isUuid(pop)) {
+    problems.push({ code: "INVALID_VALUE", target: "defaultPopulationId", message: "defaultPopulationId must be a UUID." });
+  }
+  if (problems.length) throw invalidData(problems);
+  return { format: format!, dryRun: dry === "true", onConflict, defaultPopulationId: pop?.toLowerCase() ?? null, fileName: fields.fileName ?? null };
+}
+
+type Waker = () => void;
+let wake: Waker = () => {};
+/** The local job worker registers here, so that a new job starts at once in this process. */
+export function onNewJob(fn: Waker): void {
+  wake = fn;
+}
+
+/**
+ * Starts a bulk import: checks the actor may import into the environment, then streams the file
+ * into the database chunk by chunk (never whole in memory) and queues the job. Per-row access is
+ * checked later, row by row, by the job worker.
+ */
+export async function createImportJob(actor: Actor, environmentId: string, file: Readable | AsyncIterable<Uint8Array>, options: JobOptions): Promise<UserImportJobRow> {
+  requireEnvironmentAccess(actor, "users:write", environmentId);
+  const db = await getDb();
+  if (options.defaultPopulationId) {
+    const [pop] = await db
+      .select({ id: populations.id })
+      .from(populations)
+      .where(and(eq(populations.id, options.defaultPopulationId), eq(populations.environmentId, environmentId)));
+    if (!pop) throw invalidData([{ code: "INVALID_VALUE", target: "defaultPopulationId", message: "No population with this id exists in the environment." }]);
+  }
+
+  const id = uuidv7();
+  await db.insert(userImportJobs).values({
+    id,
+    environmentId,
+    actorType: actor.type,
+    actorId: actor.id,
+    format: options.format,
+    fileName: options.fileName?.slice(0, 255) ?? null,
+    dryRun: options.dryRun,
+    onConflict: options.onConflict,
+    defaultPopulationId: options.defaultPopulationId,
+    status: "UPLOADING",
+  });
+
+  try {
+    const limit = maxRows();
+    const perChunk = chunkRows();
+    let rows = 0;
+    let seq = 0;
+    let lines: string[] = [];
+    const flush = async () => {
+      if (!lines.length) return;
+      await db.insert(userImportChunks).values({ jobId: id, seq: seq++, rowCount: lines.length, data: lines.join("\n") });
+      lines = [];
+    };
+    for await (const r of parseRows(options.format, file)) {
+      if (++rows > limit) {
+        throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message: `The file has more than ${limit.toLocaleString("en")} rows: split it.` }]);
+      }
+      lines.push(JSON.stringify("body" in r ? { r: r.row, b: r.body } : { r: r.row, p: r.problem, u: r.username }));
+      if (lines.length >= perChunk) await flush();
+    }
+    await flush();
+    const now = new Date();
+    const [job] = await db
+      .update(userImportJobs)
+      .set({
+        status: rows === 0 ? "COMPLETED" : "QUEUED",
+        totalRows: rows,
+        chunksTotal: seq,
+        updatedAt: now,
+        ...(rows === 0 ? { startedAt: now, finishedAt: now } : {}),
+      })
+      .where(and(eq(userImportJobs.id, id), eq(userImportJobs.status, "UPLOADING")))
+      .returning();
+    if (!job) throw requestFailed("The job was canceled during its upload.");
+    wake();
+    return job;
+  } catch (err) {
+    // An upload that failed leaves nothing behind: no job, no chunk, no user.
+    await db.delete(userImportJobs).where(eq(userImportJobs.id, id)).catch(() => {});
+    throw err;
+  }
+}
+
+/** Whether the actor may see a job: its creator, or anyone who may read every user of the environment. */
+function canSee(actor: Actor, job: { actorId: string; environmentId: string }): boolean {
+  if (job.actorId === actor.id) return true;
+  return reach(actor, "users:read", job.environmentId)?.all === true;
+}
+
+export async function getImportJob(actor: Actor, environmentId: string, jobId: string): Promise<UserImportJobRow> {
+  requireEnvironmentAccess(actor, "users:read", environmentId);
+  if (!isUuid(jobId)) throw notFound("The import job was not found.");
+  const db = await getDb();
+  const [job] = await db
+    .select()
+    .from(userImportJobs)
+    .where(and(eq(userImportJobs.id, jobId.toLowerCase()), eq(userImportJobs.environmentId, environmentId)));
+  if (!job || !canSee(actor, job)) throw notFound("The import job was not found.");
+  return job;
+}
+
+export async function listImportJobs(actor: Actor, environmentId: string, limit = 100): Promise<UserImportJobRow[]> {
+  const r = requireEnvironmentAccess(actor, "users:read", environmentId);
+  const db = await getDb();
+  return db
+    .select()
+    .from(userImportJobs)
+    .where(and(eq(userImportJobs.environmentId, environmentId), r.all ? undefined : eq(userImportJobs.actorId, actor.id)))
+    .orderBy(desc(userImportJobs.createdAt), desc(userImportJobs.id))
+    .limit(limit);
+}
+
+export async function cancelImportJob(actor: Actor, environmentId: string, jobId: string): Promise<UserImportJobRow> {
+  const job = await getImportJob(actor, environmentId, jobId);
+  requireEnvironmentAccess(actor, "users:write", environmentId);
+  const db = await getDb();
+  const [canceled] = await db
+    .update(userImportJobs)
+    .set({ status: "CANCELED", finishedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(userImportJobs.id, job.id), inArray(userImportJobs.status, ["UPLOADING", "QUEUED", "RUNNING"])))
+    .returning();
+  if (!canceled) throw requestFailed(`The job has already ended (${job.status}).`);
+  return canceled;
+}
+
+export type ImportErrorLine = { row: number; username: string | null; target: string | null; code: string; message: string };
+
+/** The job's error report, in row order, a page at a time (keyset on the row number). */
+export async function* importErrors(actor: Actor, environmentId: string, jobId: string, pageSize = 5000): AsyncGenerator<ImportErrorLine> {
+  const job = await getImportJob(actor, environmentId, jobId);
+  const db = await getDb();
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .select({
+        row: userImportErrors.rowNumber,
+        username: userImportErrors.username,
+        target: userImportErrors.target,
+        code: userImportErrors.code,
+        message: userImportErrors.message,
+      })
+      .from(userImportErrors)
+      .where(and(eq(userImportErrors.jobId, job.id), gt(userImportErrors.rowNumber, after)))
+      .orderBy(asc(userImportErrors.rowNumber))
+      .limit(pageSize);
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.row;
+  }
+}
+
+/** The job as the API shows it, with its progress (rows done, rows/s, estimated time left). */
+export function toJobResource(job: UserImportJobRow, base: string) {
+  const self = `${base}/environments/${job.environmentId}/userImportJobs/${job.id}`;
+  const running = job.status === "RUNNING" || job.status === "QUEUED";
+  const end = job.finishedAt ?? new Date();
+  const seconds = job.startedAt ? Math.max((end.getTime() - job.startedAt.getTime()) / 1000, 0.001) : 0;
+  const rate = seconds > 0 ? job.processedRows / seconds : 0;
+  const left = job.totalRows - job.processedRows;
+  return {
+    id: job.id,
+    environment: { id: job.environmentId },
+    status: job.status,
+    format: job.format,
+    fileName: job.fileName,
+    dryRun: job.dryRun,
+    onConflict: job.onConflict,
+    defaultPopulation: job.defaultPopulationId ? { id: job.defaultPopulationId } : null,
+    counts: {
+      total: job.totalRows,
+      processed: job.processedRows,
+      created: job.createdCount,
+      updated: job.updatedCount,
+      skipped: job.skippedCount,
+      failed: job.failedCount,
+    },
+    progress: {
+      rowsDone: job.processedRows,
+      totalRows: job.totalRows,
+      percent: job.totalRows ? Math.floor((job.processedRows / job.totalRows) * 100) : job.status === "COMPLETED" ? 100 : 0,
+      rowsPerSecond: Math.round(rate),
+      estimatedSecondsLeft: running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
+    },
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    _links: {
+      self: { href: self },
+      environment: { href: `${base}/environments/${job.environmentId}` },
+      errors: { href: `${self}/errors` },
+      cancel: { href: `${self}/cancel` },
+    },
+  };
+}

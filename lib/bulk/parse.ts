@@ -1,0 +1,229 @@
+import { Readable } from "node:stream";
+import { CsvError, parse as parseCsv } from "csv-parse";
+import { invalidData, type DetailCode } from "@/lib/api/errors";
+
+/**
+ * Streaming readers of a bulk file: CSV (header of attribute paths), JSON Lines, or a JSON array
+ * of spec 2.1 bodies. Each yields one ParsedRow at a time, so memory does not grow with the file.
+ * A row that cannot become a body (bad JSON, wrong number of CSV fields) carries a problem and is
+ * reported in the job's error report; a file that cannot be read at all is a 400.
+ */
+export type BulkFormat = "csv" | "ndjson" | "json";
+
+export type RowProblem = { code: DetailCode; target: string; message: string };
+
+/** `row` is the number a person finds the row by: a spreadsheet's row (CSV), a line (JSON Lines), an element (JSON array). */
+export type ParsedRow = { row: number; body: Record<string, unknown> } | { row: number; problem: RowProblem; username?: string };
+
+/** The longest a single row may be: a body is at most a few KB (spec 2.1's profile limit is 16 KB). */
+export const MAX_ROW_BYTES = 64 * 1024;
+
+const BOOLEAN_PATHS = new Set(["emailVerified", "enabled", "mfaEnabled", "password.forceChange"]);
+/** Column names that are shorthands for a longer attribute path. */
+const COLUMN_ALIASES: Record<string, string> = { password: "password.value", population: "population.id" };
+const PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
+
+const fileError = (message: string) => invalidData([{ code: "INVALID_VALUE", target: "file", message }]);
+
+export function parseRows(format: BulkFormat, input: Readable | AsyncIterable<Uint8Array>): AsyncGenerator<ParsedRow> {
+  const source = input instanceof Readable ? input : Readable.from(input);
+  if (format === "csv") return csvRows(source);
+  if (format === "ndjson") return ndjsonRows(source);
+  return jsonArrayRows(source);
+}
+
+/** Maps the header row to attribute paths; refuses a header that cannot describe a user. */
+export function headerPaths(header: string[]): string[] {
+  const paths = header.map((h) => {
+    const name = h.trim();
+    return COLUMN_ALIASES[name] ?? name;
+  });
+  const seen = new Set<string>();
+  for (const [i, p] of paths.entries()) {
+    if (!PATH.test(p)) throw fileError(`Column ${i + 1} of the header ("${header[i]!.slice(0, 64)}") is not an attribute path such as name.given.`);
+    if (seen.has(p)) throw fileError(`The header names "${p}" twice.`);
+    for (const q of seen) {
+      if (q.startsWith(p + ".") || p.startsWith(q + ".")) throw fileError(`The header names both "${q}" and "${p}".`);
+    }
+    seen.add(p);
+  }
+  if (!seen.has("username")) throw fileError("The header has no username column.");
+  return paths;
+}
+
+/** One CSV record as a body: empty cells are left out; booleans are read from true/false. */
+export function recordToBody(paths: string[], record: string[]): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (let i = 0; i < paths.length; i++) {
+    const cell = record[i];
+    if (cell === undefined || cell === "") continue;
+    const path = paths[i]!;
+    let value: unknown = cell;
+    if (BOOLEAN_PATHS.has(path)) {
+      const lower = cell.trim().toLowerCase();
+      value = lower === "true" ? true : lower === "false" ? false : cell;
+    }
+    const keys = path.split(".");
+    let target = body;
+    for (const k of keys.slice(0, -1)) {
+      const next = target[k];
+      target = (next && typeof next === "object" ? next : (target[k] = {})) as Record<string, unknown>;
+    }
+    target[keys[keys.length - 1]!] = value;
+  }
+  return body;
+}
+
+async function* csvRows(source: Readable): AsyncGenerator<ParsedRow> {
+  // Blank lines are kept (as one empty field) so that row numbers match a spreadsheet's; a quoted
+  // field spanning several lines stays one record, hence one row.
+  const parser = source.pipe(
+    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_ROW_BYTES }),
+  );
+  source.on("error", (err) => parser.destroy(err));
+  let paths: string[] | null = null;
+  let row = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      row++;
+      const blank = record.length === 1 && record[0]!.trim() === "";
+      if (!paths) {
+        if (blank) throw fileError("The first line of the file must be the header row.");
+        paths = headerPaths(record);
+        continue;
+      }
+      if (blank) continue;
+      const username = record[paths.indexOf("username")]?.slice(0, 128);
+      if (record.length !== paths.length) {
+        const message = `The row has ${record.length} field${record.length === 1 ? "" : "s"} but the header has ${paths.length}.`;
+        yield { row, problem: { code: "INVALID_VALUE", target: "row", message }, username };
+        continue;
+      }
+      yield { row, body: recordToBody(paths, record) };
+    }
+  } catch (err) {
+    if (err instanceof CsvError) {
+      // The parser reads ahead of the rows handed out: its own record count says where it stopped.
+      const records = (err as { records?: number }).records;
+      const near = typeof records === "number" ? records + 1 : row + 1;
+      throw fileError(`The file is not valid CSV near row ${near}: ${err.message.split(":")[0]}.`);
+    }
+    throw err;
+  }
+  if (!paths) throw fileError("The file is empty: the first line must be the header row.");
+}
+
+/** Splits a byte stream into lines (LF or CRLF), refusing a line longer than MAX_ROW_BYTES. */
+async function* lines(source: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8");
+  let pending = "";
+  let first = true;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    pending += decoder.decode(chunk, { stream: true });
+    if (first && pending.length > 0) {
+      if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+      first = false;
+    }
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, nl).replace(/\r$/, "");
+      pending = pending.slice(nl + 1);
+    }
+    if (pending.length > MAX_ROW_BYTES) throw fileError(`A line of the file is longer than ${MAX_ROW_BYTES / 1024} KB.`);
+  }
+  pending += decoder.decode();
+  if (pending.length > 0) yield pending.replace(/\r$/, "");
+}
+
+async function* ndjsonRows(source: Readable): AsyncGenerator<ParsedRow> {
+  let row = 0;
+  for await (const line of lines(source)) {
+    row++;
+    if (line.trim() === "") continue;
+    yield jsonRow(row, line);
+  }
+}
+
+function jsonRow(row: number, text: string): ParsedRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { row, problem: { code: "INVALID_VALUE", target: "row", message: "The row is not valid JSON." } };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { row, problem: { code: "INVALID_VALUE", target: "row", message: "The row must be a JSON object." } };
+  }
+  return { row, body: value as Record<string, unknown> };
+}
+
+/**
+ * A JSON array read element by element: this only finds where each top-level element begins
+ * and ends (tracking strings, escapes and nesting); JSON.parse reads each element.
+ */
+async function* jsonArrayRows(source: Readable): AsyncGenerator<ParsedRow> {
+  const decoder = new TextDecoder("utf-8");
+  // start: expects "["; first: an element or "]"; next: an element; value: inside an element;
+  // end: only whitespace.
+  type State = "start" | "first" | "next" | "value" | "end";
+  let state = "start" as State;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let element = "";
+  let row = 0;
+  let first = true;
+  const bad = () => fileError(`The file is not a JSON array of user objects (near element ${row + 1}).`);
+
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    let text = decoder.decode(chunk, { stream: true });
+    if (first && text.length > 0) {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+    }
+    let begin = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (state === "value") {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true;
+          else if (c === 0x22) inString = false;
+          continue;
+        }
+        if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) depth++;
+        else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
+        else if ((c === 0x2c || c === 0x5d) && depth === 0) {
+          // The element ends before a comma or the array's closing bracket.
+          element += text.slice(begin, i);
+          row++;
+          yield jsonRow(row, element);
+          element = "";
+          state = c === 0x2c ? "next" : "end";
+        }
+        continue;
+      }
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+      if (state === "start") {
+        if (c !== 0x5b) throw bad();
+        state = "first";
+      } else if (state === "first" && c === 0x5d) {
+        state = "end";
+      } else if (state === "first" || state === "next") {
+        if (c === 0x5d) throw bad();
+        state = "value";
+        begin = i;
+        depth = 0;
+        i--;
+      } else {
+        throw bad();
+      }
+    }
+    if (state === "value") {
+      element += text.slice(begin);
+      if (element.length > MAX_ROW_BYTES) throw fileError(`Element ${row + 1} of the array is longer than ${MAX_ROW_BYTES / 1024} KB.`);
+    }
+  }
+  if (state !== "end") throw bad();
+}

@@ -1,0 +1,284 @@
+/**
+ * Bulk import (issue 4) over HTTP: the jobs API, with the job worker run in this process
+ * (drainImportJobs) so that each test sees a finished job. Rows go through the import API's
+ * rules; the error report holds one line per failed row and never a password.
+ */
+import { randomBytes } from "node:crypto";
+import bcrypt from "bcryptjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainImportJobs } from "@/lib/bulk/worker";
+import { closeHashPool } from "@/lib/bulk/hash-pool";
+import { needsRehash, verifyPassword } from "@/lib/passwords";
+import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
+import type { Json } from "./support/http";
+
+let app: TestApp;
+let refs: DemoRefs;
+let token: string;
+let bcryptHash: string;
+const envPath = `/environments/${FIXED.demoEnvId}`;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  token = await app.token();
+  refs = await app.refs();
+  bcryptHash = bcrypt.hashSync("a-password", 4);
+});
+afterAll(async () => {
+  await closeHashPool();
+  await app?.close();
+});
+
+const tag = () => randomBytes(3).toString("hex");
+
+type Upload = { body: string; type?: string; query?: string; token?: string };
+
+async function upload({ body, type = "text/csv", query = "", token: t = token }: Upload) {
+  const res = await app.fetch(`${envPath}/userImportJobs${query}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${t}`, "content-type": type },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : null, headers: res.headers };
+}
+
+async function get(path: string, headers: Record<string, string> = {}, t = token) {
+  const res = await app.fetch(path, { headers: { authorization: `Bearer ${t}`, ...headers } });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** Uploads, runs the job to its end, and returns the finished job and its error report. */
+async function runJob(u: Upload) {
+  const created = await upload(u);
+  expect(created.status, JSON.stringify(created.body)).toBe(202);
+  await drainImportJobs();
+  const job = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}`, {}, u.token ?? token)).text);
+  const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}/errors`, {}, u.token ?? token)).text);
+  return { created: created.body, job, errors: errors._embedded.errors as Json[] };
+}
+
+async function userByName(username: string) {
+  const res = await get(`${envPath}/users?filter=${encodeURIComponent(`username eq "${username}"`)}`);
+  return JSON.parse(res.text)._embedded.users[0] as Json | undefined;
+}
+
+describe("POST /environments/{envID}/userImportJobs", () => {
+  it("imports a CSV with BOM, CRLF, quotes and multi-line fields, reporting bad rows by spreadsheet row", async () => {
+    const t = tag();
+    const csv =
+      "\uFEFFusername,email,name.given,name.formatted,population.id,password\r\n" +
+      `ann-${t},ann-${t}@example.com,Ann,"Lee, ""Ann""",${refs.contractorsPopulationId},${bcryptHash}\r\n` +
+      `bob-${t},not-an-email,Bob,plain,,\r\n` +
+      `cid-${t},cid-${t}@example.com,Cid,"two\r\nlines",,\r\n` +
+      `\r\n` +
+      `dan-${t},dan-${t}@example.com,Dan\r\n` +
+      `zoë-${t},,Zoë 🦊,,,\r\n`;
+    const before = await app.countUsers(FIXED.demoEnvId);
+    const { created, job, errors } = await runJob({ body: csv });
+    expect(created.status).toBe("QUEUED");
+    expect(created.counts.total).toBe(5);
+    expect(job.status).toBe("COMPLETED");
+    expect(job.counts).toEqual({ total: 5, processed: 5, created: 3, updated: 0, skipped: 0, failed: 2 });
+    expect(job.progress).toMatchObject({ rowsDone: 5, totalRows: 5, percent: 100, estimatedSecondsLeft: 0 });
+    expect(await app.countUsers(FIXED.demoEnvId)).toBe(before + 3);
+    expect(errors).toEqual([
+      { row: 3, username: `bob-${t}`, target: "email", code: "INVALID_VALUE", message: expect.any(String) },
+      { row: 6, username: `dan-${t}`, target: "row", code: "INVALID_VALUE", message: "The row has 3 fields but the header has 6." },
+    ]);
+
+    const ann = await userByName(`ann-${t}`);
+    expect(ann.population.id).toBe(refs.contractorsPopulationId);
+    expect(ann.name).toEqual({ given: "Ann", formatted: 'Lee, "Ann"' });
+    expect((await app.passwordRow(ann.id))?.passwordHash).toBe(bcryptHash);
+    const cid = await userByName(`cid-${t}`);
+    expect(cid.population.id).toBe(refs.defaultPopulationId);
+    expect(cid.name.formatted).toBe("two\r\nlines");
+    expect((await userByName(`zoë-${t}`)).name.given).toBe("Zoë 🦊");
+  });
+
+  it("imports JSON Lines and a JSON array of spec 2.1 bodies", async () => {
+    const t = tag();
+    const ndjson = [0, 1, 2].map((i) => JSON.stringify({ username: `nd${i}-${t}`, password: { value: bcryptHash } })).join("\n");
+    const a = await runJob({ body: ndjson, type: "application/x-ndjson" });
+    expect(a.job.counts).toMatchObject({ total: 3, created: 3, failed: 0 });
+
+    const array = JSON.stringify([{ username: `ja-${t}`, population: { id: refs.contractorsPopulationId } }, { username: `jb-${t}`, enabled: "yes" }]);
+    const b = await runJob({ body: array, type: "application/json" });
+    expect(b.job.counts).toMatchObject({ total: 2, created: 1, failed: 1 });
+    expect(b.errors).toEqual([{ row: 2, username: `jb-${t}`, target: "enabled", code: "INVALID_VALUE", message: "Must be true or false." }]);
+  });
+
+  it("hashes cleartext rows with argon2id on the worker pool, and applies the password policy", async () => {
+    const t = tag();
+    const csv = `username,password\nc1-${t},correct-horse-battery-${t}\nc2-${t},short\n`;
+    const { job, errors } = await runJob({ body: csv });
+    expect(job.counts).toMatchObject({ created: 1, failed: 1 });
+    const u = await userByName(`c1-${t}`);
+    const stored = (await app.passwordRow(u.id))!.passwordHash!;
+    expect(stored).toMatch(/^\$argon2id\$v=19\$/);
+    expect(needsRehash(stored)).toBe(false);
+    expect(await verifyPassword(stored, `correct-horse-battery-${t}`)).toBe(true);
+    expect(errors).toEqual([{ row: 3, username: `c2-${t}`, target: "password.value", code: "INVALID_VALUE", message: expect.any(String) }]);
+    expect(JSON.stringify(errors)).not.toContain("short");
+  });
+
+  it("multipart upload with option fields, and 400s for bad options or files without writing anything", async () => {
+    const t = tag();
+    const form = new FormData();
+    form.set("dryRun", "true");
+    form.set("file", new Blob([`username\nm-${t}\n`], { type: "text/csv" }), "users.csv");
+    const res = await app.fetch(`${envPath}/userImportJobs`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    const job = (await res.json()) as Json;
+    expect(res.status).toBe(202);
+    expect(job).toMatchObject({ dryRun: true, fileName: "users.csv", format: "csv", counts: { total: 1 } });
+
+    const before = await app.countUsers();
+    expect((await upload({ body: "username\nx\n", query: "?onConflict=merge" })).body.details[0].target).toBe("onConflict");
+    expect((await upload({ body: "email\nx@example.com\n" })).body.details[0].message).toMatch(/no username column/);
+    expect((await upload({ body: "[1,", type: "application/json" })).status).toBe(400);
+    expect((await upload({ body: "username\nx\n", type: "text/plain" })).status).toBe(415);
+    expect((await upload({ body: "username\nx\n", query: `?defaultPopulationId=${FIXED.adminEnvId}` })).body.details[0].target).toBe("defaultPopulationId");
+    expect((await upload({ body: "username\nx\n", token: "nope" })).status).toBe(401);
+    await drainImportJobs();
+    expect(await app.countUsers()).toBe(before);
+  });
+
+  it("refuses a file with more rows than BULK_MAX_ROWS, keeping no job", async () => {
+    process.env.BULK_MAX_ROWS = "3";
+    try {
+      const res = await upload({ body: "username\na\nb\nc\nd\n" });
+      expect(res.status).toBe(400);
+      expect(res.body.details[0]).toMatchObject({ code: "SIZE_LIMIT_EXCEEDED", target: "file" });
+    } finally {
+      delete process.env.BULK_MAX_ROWS;
+    }
+  });
+});
+
+describe("dry run", () => {
+  it("validates every row (duplicates in the file and in the environment) and writes no user", async () => {
+    const t = tag();
+    await runJob({ body: `username\nexists-${t}\n` });
+    const before = await app.countUsers();
+    const csv = `username,email\nnew-${t},\nEXISTS-${t},\nnew-${t},\nbad-${t},nope\n`;
+    const { job, errors } = await runJob({ body: csv, query: "?dryRun=true" });
+    expect(job).toMatchObject({ status: "COMPLETED", dryRun: true, counts: { total: 4, created: 1, failed: 3 } });
+    expect(errors.map((e: Json) => [e.row, e.code, e.target])).toEqual([
+      [3, "UNIQUENESS_VIOLATION", "username"],
+      [4, "UNIQUENESS_VIOLATION", "username"],
+      [5, "INVALID_VALUE", "email"],
+    ]);
+    expect(errors[1].message).toBe("The username is already on row 2 of the file.");
+    expect(await app.countUsers()).toBe(before);
+  });
+});
+
+describe("onConflict", () => {
+  it("fail (default) reports, skip skips, update changes profile attributes only and never moves a user", async () => {
+    const t = tag();
+    await runJob({ body: `username,name.given,title,population.id,password\nu-${t},Old,Mr,${refs.contractorsPopulationId},${bcryptHash}\n` });
+    const original = await userByName(`u-${t}`);
+
+    const fail = await runJob({ body: `username,name.given\nU-${t},New\n` });
+    expect(fail.job.counts).toMatchObject({ created: 0, failed: 1 });
+    expect(fail.errors[0]).toMatchObject({ row: 2, code: "UNIQUENESS_VIOLATION", target: "username" });
+
+    const skip = await runJob({ body: `username,name.given\nu-${t},New\nfresh-${t},F\n`, query: "?onConflict=skip" });
+    expect(skip.job.counts).toMatchObject({ created: 1, skipped: 1, failed: 0 });
+    expect((await userByName(`u-${t}`)).name.given).toBe("Old");
+
+    const update = await runJob({
+      body: `username,name.given,email,password,enabled\nu-${t},New,new-${t}@example.com,other-password-123,false\n`,
+      query: "?onConflict=update",
+    });
+    expect(update.errors).toEqual([]);
+    expect(update.job.counts).toMatchObject({ updated: 1, failed: 0 });
+    const after = await userByName(`u-${t}`);
+    expect(after).toMatchObject({ id: original.id, name: { given: "New" }, title: "Mr", email: `new-${t}@example.com`, enabled: true });
+    expect(after.population.id).toBe(refs.contractorsPopulationId);
+    expect((await app.passwordRow(original.id))?.passwordHash).toBe(bcryptHash);
+
+    const move = await runJob({ body: `username,population.id,name.given\nu-${t},${refs.defaultPopulationId},Moved\n`, query: "?onConflict=update" });
+    expect(move.job.counts).toMatchObject({ updated: 0, failed: 1 });
+    expect(move.errors[0]).toMatchObject({ target: "population.id", code: "INVALID_VALUE" });
+    expect((await userByName(`u-${t}`)).population.id).toBe(refs.contractorsPopulationId);
+  });
+});
+
+describe("access per row (spec 6)", () => {
+  it("a population-scoped administrator's rows for other populations fail with INSUFFICIENT_PERMISSIONS", async () => {
+    const t = tag();
+    const scoped = await app.tokenFor([
+      { role: "IDENTITY_DATA_ADMIN", scope: "POPULATION", environmentId: FIXED.demoEnvId, populationId: refs.contractorsPopulationId },
+    ]);
+    const csv = `username,population.id\nmine-${t},${refs.contractorsPopulationId}\ntheirs-${t},${refs.defaultPopulationId}\ndefault-${t},\n`;
+    const { job, errors } = await runJob({ body: csv, token: scoped });
+    expect(job.counts).toMatchObject({ created: 1, failed: 2 });
+    expect(errors.map((e: Json) => [e.row, e.code, e.target])).toEqual([
+      [3, "INSUFFICIENT_PERMISSIONS", "population.id"],
+      [4, "INSUFFICIENT_PERMISSIONS", "population.id"],
+    ]);
+    expect(await userByName(`theirs-${t}`)).toBeUndefined();
+
+    // The job is the scoped admin's; a read-only actor of one population cannot see it.
+    const reader = await app.tokenFor([
+      { role: "IDENTITY_DATA_READ_ONLY", scope: "POPULATION", environmentId: FIXED.demoEnvId, populationId: refs.defaultPopulationId },
+    ]);
+    expect((await get(`${envPath}/userImportJobs/${job.id}`, {}, reader)).status).toBe(404);
+    expect((await upload({ body: `username\nx-${t}\n`, token: reader })).status).toBe(403);
+  });
+});
+
+describe("error report", () => {
+  it("CSV: one line per failed row, formula cells escaped, never a password", async () => {
+    const t = tag();
+    const secret = `Sup3r-${t}`;
+    const csv = [
+      "username,email,password",
+      `"=HYPERLINK(""x"")-${t}",bad,`,
+      `+plus-${t},bad,`,
+      `-minus-${t},bad,`,
+      `@at-${t},bad,`,
+      `ok-${t},,${bcryptHash}`,
+      `pw-${t},,${secret.slice(0, 3)}`,
+      `"comma, ${t}",bad,`,
+    ].join("\n");
+    const { job } = await runJob({ body: csv });
+    expect(job.counts).toMatchObject({ created: 1, failed: 6 });
+    const report = await get(`${envPath}/userImportJobs/${job.id}/errors`, { accept: "text/csv" });
+    expect(report.headers.get("content-type")).toMatch(/^text\/csv/);
+    const lines = report.text.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("row,username,target,code,message");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual([
+      `2,"'=HYPERLINK(""x"")-${t}"`,
+      `3,'+plus-${t}`,
+      `4,'-minus-${t}`,
+      `5,'@at-${t}`,
+      `7,pw-${t}`,
+      `8,"comma`,
+    ]);
+    expect(report.text).not.toContain(secret.slice(0, 3) + ",");
+    expect(report.text).not.toContain("$2");
+    const viaQuery = await get(`${envPath}/userImportJobs/${job.id}/errors?format=csv`);
+    expect(viaQuery.text).toBe(report.text);
+  });
+});
+
+describe("jobs", () => {
+  it("lists jobs, 404s unknown ones, and cancels only a job that has not ended", async () => {
+    const t = tag();
+    const queued = await upload({ body: `username\nq-${t}\n` });
+    const list = JSON.parse((await get(`${envPath}/userImportJobs`)).text);
+    expect(list._embedded.userImportJobs.map((j: Json) => j.id)).toContain(queued.body.id);
+    const cancel = await app.fetch(`${envPath}/userImportJobs/${queued.body.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(cancel.status).toBe(200);
+    expect(((await cancel.json()) as Json).status).toBe("CANCELED");
+    await drainImportJobs();
+    expect(await userByName(`q-${t}`)).toBeUndefined();
+    const again = await app.fetch(`${envPath}/userImportJobs/${queued.body.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(again.status).toBe(400);
+    expect((await get(`${envPath}/userImportJobs/${FIXED.workerId}`)).status).toBe(404);
+    expect((await get(`${envPath}/userImportJobs/not-a-uuid`)).status).toBe(404);
+  });
+});
