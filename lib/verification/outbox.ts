@@ -2,6 +2,8 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
 
+export const DELIVERED_NOTE = "(Delivered by SMTP: the body is not kept after delivery.)";
+
 export type LeasedMessage = {
   id: string;
   toAddress: string;
@@ -44,11 +46,13 @@ export async function leaseDueMessages(db: Db, senderId: string, limit: number, 
 /**
  * Marks a leased message sent and releases its lease in one statement. Only the holder of a
  * live lease may do so: a sender whose lease ran out (and whose row another sender may have
- * taken) changes nothing, and learns so from the result.
+ * taken) changes nothing, and learns so from the result. The body (which holds a verification
+ * code in clear) is not kept once delivered: the code then exists only in the recipient's mailbox.
  */
 export async function markSent(db: Db, id: string, senderId: string): Promise<boolean> {
   const result = await db.execute(sql`
-    update email_outbox set status = 'SENT', sent_at = now(), lease_until = null, leased_by = null, last_error = null
+    update email_outbox set status = 'SENT', sent_at = now(), lease_until = null, leased_by = null, last_error = null,
+      text_body = ${DELIVERED_NOTE}, html_body = ''
     where id = ${id} and leased_by = ${senderId} and status = 'PENDING'
     returning id`);
   return rowsOf(result).length === 1;

@@ -1,0 +1,151 @@
+/**
+ * The verification email through the production server (spec 4): the outbox sender runs in the
+ * server process and delivers over SMTP (SMTP_URL) to a real SMTP peer started here. The server
+ * is killed (SIGKILL) after the import committed but before any delivery was possible (the
+ * peer is down), and after a restart the message arrives exactly once and its code verifies
+ * the user. On PostgreSQL the server runs two workers, each with its own sender, polling the
+ * same outbox. Also: an administrator imported with a legacy hash signs in to the console.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
+import { codeFrom, messageIdOf, smtpPeer, type SmtpPeer } from "./support/smtp";
+
+const driver = process.env.TEST_DRIVER ?? "pglite";
+const ids = {
+  ADMIN_ENV_ID: "0a000000-0000-4000-8000-0000000000a1",
+  DEMO_ENV_ID: "0d000000-0000-4000-8000-0000000000d2",
+  WORKER_CLIENT_ID: "0c000000-0000-4000-8000-0000000000c3",
+  WORKER_CLIENT_SECRET: "srv-worker-" + randomBytes(8).toString("hex"),
+  ADMIN_USERNAME: "admin",
+  ADMIN_PASSWORD: "srv-admin-" + randomBytes(8).toString("hex"),
+};
+
+let env: Record<string, string | undefined>;
+let cleanup: () => Promise<void>;
+let peer: SmtpPeer;
+let server: RunningServer | undefined;
+
+beforeAll(async () => {
+  if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first (with the same NEXT_DIST_DIR): `npm test` does it.");
+  peer = await smtpPeer({ listen: false });
+  const common = {
+    ...ids,
+    LOG_LEVEL: "info",
+    SMTP_URL: peer.url,
+    OUTBOX_POLL_MS: "200",
+    OUTBOX_RETRY_BASE_MS: "200",
+    OUTBOX_RETRY_MAX_MS: "1000",
+    OUTBOX_LEASE_MS: "5000",
+  };
+  if (driver === "postgres") {
+    const adminUrl = process.env.TEST_DATABASE_URL!;
+    const name = `ii_mail_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    env = { ...common, DATABASE_URL: url.toString(), DATA_DIR: undefined, WEB_CONCURRENCY: "2" };
+    cleanup = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-mail-"));
+    env = { ...common, DATABASE_URL: undefined, DATA_DIR: dir };
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+afterAll(async () => {
+  await server?.stop();
+  await peer?.stop();
+  await cleanup?.();
+});
+
+async function token(base: string): Promise<string> {
+  const res = await fetch(`${base}/${ids.ADMIN_ENV_ID}/as/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: ids.WORKER_CLIENT_ID, client_secret: ids.WORKER_CLIENT_SECRET }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("verification email through the production server", () => {
+  const users: { id: string; email: string }[] = [];
+
+  it("keeps the committed email through a SIGKILL, delivers it after restart exactly once, and its code verifies the user", async () => {
+    server = await startServer(env);
+    const base = server.url;
+    const auth = { authorization: `Bearer ${await token(base)}` };
+    const pops = (await (await fetch(`${base}/environments/${ids.DEMO_ENV_ID}/populations`, { headers: auth })).json()) as {
+      _embedded: { populations: { id: string; name: string }[] };
+    };
+    const populationId = pops._embedded.populations.find((p) => p.name === "Default")!.id;
+
+    for (let i = 0; i < 3; i++) {
+      const username = `mail-${i}-${randomBytes(3).toString("hex")}`;
+      const res = await fetch(`${base}/environments/${ids.DEMO_ENV_ID}/users`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/vnd.pingidentity.user.import+json" },
+        body: JSON.stringify({ username, email: `${username}@example.com`, population: { id: populationId }, lifecycle: { status: "VERIFICATION_REQUIRED" } }),
+      });
+      expect(res.status).toBe(201);
+      const user = (await res.json()) as { id: string; email: string };
+      users.push({ id: user.id, email: user.email });
+    }
+    // The sender has tried and failed (the peer refuses connections): the rows are committed and pending.
+    await until("a failed delivery attempt", () => /email delivery failed/.test(server!.output()));
+    expect(peer.messages).toHaveLength(0);
+
+    await server.stop("SIGKILL");
+    server = undefined;
+    await peer.start();
+    server = await startServer(env);
+
+    await peer.waitFor(users.length, 60_000);
+    for (const u of users) {
+      const mine = peer.messages.filter((m) => m.to.includes(u.email));
+      expect(mine, u.email).toHaveLength(1);
+      const code = codeFrom(mine[0]!.raw);
+      const res = await fetch(`${server.url}/environments/${ids.DEMO_ENV_ID}/users/${u.id}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await token(server.url)}`, "content-type": "application/vnd.pingidentity.user.verify+json" },
+        body: JSON.stringify({ verificationCode: code }),
+      });
+      const body = (await res.json()) as { lifecycle: { status: string }; emailVerified: boolean };
+      expect(res.status).toBe(200);
+      expect(body.lifecycle.status).toBe("ACCOUNT_OK");
+      expect(body.emailVerified).toBe(true);
+      // The code went to the peer only: never into the server's log.
+      expect(server.output()).not.toContain(code);
+    }
+    const messageIds = peer.messages.map((m) => messageIdOf(m.raw));
+    expect(new Set(messageIds).size).toBe(messageIds.length);
+
+    // A resend through the restarted server is delivered too, once; nothing else arrives.
+    const resend = await fetch(`${server.url}/environments/${ids.DEMO_ENV_ID}/users/${users[0]!.id}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await token(server.url)}`, "content-type": "application/vnd.pingidentity.user.sendVerificationCode+json" },
+    });
+    expect(resend.status).toBe(204);
+    await peer.waitFor(users.length + 1, 60_000);
+    const sentLines = () => server!.output().split("\n").filter((l) => l.includes('"msg":"email sent"')).length;
+    await until("the sender to log the resend", () => sentLines() >= users.length + 1);
+    expect(peer.messages).toHaveLength(users.length + 1);
+    expect(peer.messages.filter((m) => m.to.includes(users[0]!.email))).toHaveLength(2);
+  });
+});
