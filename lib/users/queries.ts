@@ -76,7 +76,7 @@ function clauseSql(c: FilterClause): SQL {
 export async function listUsers(
   actor: Actor,
   environmentId: string,
-  opts: { limit: number; after?: string | null; filter?: FilterClause[] },
+  opts: { limit: number; after?: string | null; filter?: FilterClause[]; search?: string },
 ): Promise<UserPage> {
   const r = requireEnvironmentAccess(actor, "users:read", environmentId);
   const db = await getDb();
@@ -84,6 +84,11 @@ export async function listUsers(
   if (!r.all) where.push(inArray(users.populationId, [...r.populations]));
   if (opts.after) where.push(gt(users.id, opts.after));
   for (const c of opts.filter ?? []) where.push(clauseSql(c));
+  // The console's search box: a prefix of the username or of the email.
+  if (opts.search) {
+    const prefix = escapeLike(opts.search.toLowerCase()) + "%";
+    where.push(sql`(lower(${users.username}) like ${prefix} or lower(${users.email}) like ${prefix})`);
+  }
   const rows = await db
     .select(resourceColumns)
     .from(users)

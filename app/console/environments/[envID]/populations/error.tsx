@@ -1,0 +1,6 @@
+"use client";
+import { RouteError } from "@/components/console/route-error";
+
+export default function ResourceError(props: { error: Error & { digest?: string }; reset: () => void }) {
+  return <RouteError {...props} what="the populations" />;
+}

@@ -1,0 +1,5 @@
+import { NotFoundBody } from "@/components/console/not-found-body";
+
+export default function ResourceNotFound() {
+  return <NotFoundBody what="Population" />;
+}

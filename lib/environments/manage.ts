@@ -1,0 +1,276 @@
+import "server-only";
+import { and, eq } from "drizzle-orm";
+import { getDb, type Tx } from "@/db";
+import {
+  auditEvents,
+  gatewayUserTypes,
+  gateways,
+  IDENTITY_PROVIDER_TYPES,
+  identityProviders,
+  populations,
+  type IdentityProviderType,
+} from "@/db/schema";
+import { requireEnvironmentAccess, type Actor } from "@/lib/access";
+import { driverError, invalidData, notFound, requestFailed } from "@/lib/api/errors";
+import { isUuid, uuidv7 } from "@/lib/ids";
+
+/**
+ * Writes of the environment's own resources (populations, identity providers, gateways and
+ * their user types): one domain function per operation, each requiring ENVIRONMENT_ADMIN
+ * (`environment:manage`) on the environment and writing an audit event in the same transaction.
+ */
+
+function manage(actor: Actor, environmentId: string) {
+  requireEnvironmentAccess(actor, "environment:manage", environmentId);
+}
+
+function name(raw: unknown, target = "name", max = 256): string {
+  const v = typeof raw === "string" ? raw.trim() : "";
+  if (!v) throw invalidData([{ code: "REQUIRED_VALUE", target, message: "A name is required." }]);
+  if ([...v].length > max) throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target, message: `Must be at most ${max} characters.` }]);
+  if (v.includes("\u0000")) throw invalidData([{ code: "INVALID_VALUE", target, message: "Must not contain NUL characters." }]);
+  return v;
+}
+
+function optionalText(raw: unknown, target: string, max = 1024): string | null {
+  if (raw === undefined || raw === null) return null;
+  const v = String(raw).trim();
+  if (!v) return null;
+  if ([...v].length > max) throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target, message: `Must be at most ${max} characters.` }]);
+  return v;
+}
+
+async function audited<T>(actor: Actor, environmentId: string, action: string, resourceType: string, work: (tx: Tx) => Promise<{ id: string; result: T }>): Promise<T> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const { id, result } = await work(tx);
+    await tx.insert(auditEvents).values({ id: uuidv7(), environmentId, action, actorType: actor.type, actorId: actor.id, resourceType, resourceId: id, via: actor.via, details: {} });
+    return result;
+  });
+}
+
+function uuidOr404(id: string, what: string): string {
+  if (!isUuid(id)) throw notFound(`The ${what} was not found.`);
+  return id.toLowerCase();
+}
+
+// Populations ---------------------------------------------------------------------------------
+
+export type PopulationInput = { name: string; description?: string | null; isDefault?: boolean };
+
+function populationWriteError(err: unknown): unknown {
+  const d = driverError(err);
+  if (d?.code === "23505" && d.constraint === "populations_env_name_uq") {
+    return invalidData([{ code: "UNIQUENESS_VIOLATION", target: "name", message: "A population with this name already exists in the environment." }]);
+  }
+  return err;
+}
+
+export async function createPopulation(actor: Actor, environmentId: string, input: PopulationInput) {
+  manage(actor, environmentId);
+  const values = { name: name(input.name), description: optionalText(input.description, "description") };
+  try {
+    return await audited(actor, environmentId, "POPULATION.CREATED", "POPULATION", async (tx) => {
+      const id = uuidv7();
+      if (input.isDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      const [row] = await tx.insert(populations).values({ id, environmentId, ...values, isDefault: Boolean(input.isDefault) }).returning();
+      return { id, result: row! };
+    });
+  } catch (err) {
+    throw populationWriteError(err);
+  }
+}
+
+export async function updatePopulation(actor: Actor, environmentId: string, populationId: string, input: PopulationInput) {
+  manage(actor, environmentId);
+  const id = uuidOr404(populationId, "population");
+  const values = { name: name(input.name), description: optionalText(input.description, "description") };
+  try {
+    return await audited(actor, environmentId, "POPULATION.UPDATED", "POPULATION", async (tx) => {
+      const [current] = await tx.select({ isDefault: populations.isDefault }).from(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
+      if (!current) throw notFound("The population was not found.");
+      // The default moves here; it cannot be taken away without naming another one.
+      const makeDefault = Boolean(input.isDefault) && !current.isDefault;
+      if (makeDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      const [row] = await tx
+        .update(populations)
+        .set({ ...values, ...(makeDefault ? { isDefault: true } : {}), updatedAt: new Date() })
+        .where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)))
+        .returning();
+      return { id, result: row! };
+    });
+  } catch (err) {
+    throw populationWriteError(err);
+  }
+}
+
+export async function deletePopulation(actor: Actor, environmentId: string, populationId: string): Promise<void> {
+  manage(actor, environmentId);
+  const id = uuidOr404(populationId, "population");
+  try {
+    await audited(actor, environmentId, "POPULATION.DELETED", "POPULATION", async (tx) => {
+      const [current] = await tx.select({ isDefault: populations.isDefault }).from(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
+      if (!current) throw notFound("The population was not found.");
+      if (current.isDefault) throw requestFailed("The default population cannot be deleted: make another population the default first.");
+      await tx.delete(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
+      return { id, result: undefined };
+    });
+  } catch (err) {
+    if (driverError(err)?.code === "23503") throw requestFailed("The population still has users: move or delete them first.");
+    throw err;
+  }
+}
+
+// Identity providers --------------------------------------------------------------------------
+
+export type IdentityProviderInput = { name: string; type: string; enabled?: boolean };
+
+function idpType(raw: unknown): IdentityProviderType {
+  if (typeof raw === "string" && (IDENTITY_PROVIDER_TYPES as readonly string[]).includes(raw)) return raw as IdentityProviderType;
+  throw invalidData([{ code: "INVALID_VALUE", target: "type", message: `The type must be one of ${IDENTITY_PROVIDER_TYPES.join(", ")}.` }]);
+}
+
+export async function createIdentityProvider(actor: Actor, environmentId: string, input: IdentityProviderInput) {
+  manage(actor, environmentId);
+  const values = { name: name(input.name), type: idpType(input.type), enabled: input.enabled ?? true };
+  return audited(actor, environmentId, "IDENTITY_PROVIDER.CREATED", "IDENTITY_PROVIDER", async (tx) => {
+    const id = uuidv7();
+    const [row] = await tx.insert(identityProviders).values({ id, environmentId, ...values }).returning();
+    return { id, result: row! };
+  });
+}
+
+export async function updateIdentityProvider(actor: Actor, environmentId: string, providerId: string, input: IdentityProviderInput) {
+  manage(actor, environmentId);
+  const id = uuidOr404(providerId, "identity provider");
+  const values = { name: name(input.name), type: idpType(input.type), enabled: input.enabled ?? true };
+  return audited(actor, environmentId, "IDENTITY_PROVIDER.UPDATED", "IDENTITY_PROVIDER", async (tx) => {
+    const [row] = await tx
+      .update(identityProviders)
+      .set({ ...values, updatedAt: new Date() })
+      .where(and(eq(identityProviders.id, id), eq(identityProviders.environmentId, environmentId)))
+      .returning();
+    if (!row) throw notFound("The identity provider was not found.");
+    return { id, result: row };
+  });
+}
+
+export async function deleteIdentityProvider(actor: Actor, environmentId: string, providerId: string): Promise<void> {
+  manage(actor, environmentId);
+  const id = uuidOr404(providerId, "identity provider");
+  try {
+    await audited(actor, environmentId, "IDENTITY_PROVIDER.DELETED", "IDENTITY_PROVIDER", async (tx) => {
+      const gone = await tx.delete(identityProviders).where(and(eq(identityProviders.id, id), eq(identityProviders.environmentId, environmentId))).returning({ id: identityProviders.id });
+      if (!gone.length) throw notFound("The identity provider was not found.");
+      return { id, result: undefined };
+    });
+  } catch (err) {
+    if (driverError(err)?.code === "23503") throw requestFailed("Users still sign in with this identity provider: it cannot be deleted.");
+    throw err;
+  }
+}
+
+// Gateways and their user types ----------------------------------------------------------------
+
+export type GatewayInput = { name: string; type: string; enabled?: boolean };
+export type GatewayUserTypeInput = { name: string; orderedCorrelationAttributes: string[] | string; passwordAuthority?: "PING_ONE" | "LDAP" };
+
+const GATEWAY_TYPES = ["LDAP", "PING_FEDERATE", "PING_INTELLIGENCE", "API_GATEWAY_INTEGRATION", "RADIUS"] as const;
+export const gatewayTypes: readonly string[] = GATEWAY_TYPES;
+
+function gatewayType(raw: unknown): string {
+  if (typeof raw === "string" && (GATEWAY_TYPES as readonly string[]).includes(raw)) return raw;
+  throw invalidData([{ code: "INVALID_VALUE", target: "type", message: `The type must be one of ${GATEWAY_TYPES.join(", ")}.` }]);
+}
+
+/** Link attributes as a list, from a list or a comma/space-separated text. */
+function linkAttributes(raw: string[] | string | undefined): string[] {
+  const list = (Array.isArray(raw) ? raw : String(raw ?? "").split(/[\s,]+/)).map((s) => s.trim()).filter(Boolean);
+  const unique = [...new Set(list)];
+  const bad = unique.find((a) => !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(a));
+  if (bad !== undefined) {
+    throw invalidData([{ code: "INVALID_VALUE", target: "orderedCorrelationAttributes", message: "Link attributes are names of letters, digits, '_', '-' or '.', starting with a letter." }]);
+  }
+  if (unique.length === 0) throw invalidData([{ code: "REQUIRED_VALUE", target: "orderedCorrelationAttributes", message: "Name at least one link attribute (e.g. uid)." }]);
+  if (unique.length > 16) throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "orderedCorrelationAttributes", message: "At most 16 link attributes." }]);
+  return unique;
+}
+
+function authority(raw: unknown): "PING_ONE" | "LDAP" {
+  if (raw === undefined || raw === null || raw === "") return "LDAP";
+  if (raw === "PING_ONE" || raw === "LDAP") return raw;
+  throw invalidData([{ code: "INVALID_VALUE", target: "passwordAuthority", message: "The password authority must be PING_ONE or LDAP." }]);
+}
+
+export async function createGateway(actor: Actor, environmentId: string, input: GatewayInput) {
+  manage(actor, environmentId);
+  const values = { name: name(input.name), type: gatewayType(input.type), enabled: input.enabled ?? true };
+  return audited(actor, environmentId, "GATEWAY.CREATED", "GATEWAY", async (tx) => {
+    const id = uuidv7();
+    const [row] = await tx.insert(gateways).values({ id, environmentId, ...values }).returning();
+    return { id, result: row! };
+  });
+}
+
+export async function updateGateway(actor: Actor, environmentId: string, gatewayId: string, input: GatewayInput) {
+  manage(actor, environmentId);
+  const id = uuidOr404(gatewayId, "gateway");
+  const values = { name: name(input.name), type: gatewayType(input.type), enabled: input.enabled ?? true };
+  return audited(actor, environmentId, "GATEWAY.UPDATED", "GATEWAY", async (tx) => {
+    const [row] = await tx.update(gateways).set({ ...values, updatedAt: new Date() }).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId))).returning();
+    if (!row) throw notFound("The gateway was not found.");
+    return { id, result: row };
+  });
+}
+
+/** Users linked to the gateway keep their stored link; their sign-in then fails until re-linked. */
+export async function deleteGateway(actor: Actor, environmentId: string, gatewayId: string): Promise<void> {
+  manage(actor, environmentId);
+  const id = uuidOr404(gatewayId, "gateway");
+  await audited(actor, environmentId, "GATEWAY.DELETED", "GATEWAY", async (tx) => {
+    const gone = await tx.delete(gateways).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId))).returning({ id: gateways.id });
+    if (!gone.length) throw notFound("The gateway was not found.");
+    return { id, result: undefined };
+  });
+}
+
+async function requireGateway(tx: Tx, environmentId: string, gatewayId: string): Promise<string> {
+  const id = uuidOr404(gatewayId, "gateway");
+  const [gw] = await tx.select({ id: gateways.id }).from(gateways).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId)));
+  if (!gw) throw notFound("The gateway was not found.");
+  return id;
+}
+
+export async function createGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, input: GatewayUserTypeInput) {
+  manage(actor, environmentId);
+  const values = { name: name(input.name), orderedCorrelationAttributes: linkAttributes(input.orderedCorrelationAttributes), passwordAuthority: authority(input.passwordAuthority) };
+  return audited(actor, environmentId, "GATEWAY_USER_TYPE.CREATED", "GATEWAY_USER_TYPE", async (tx) => {
+    const gw = await requireGateway(tx, environmentId, gatewayId);
+    const id = uuidv7();
+    const [row] = await tx.insert(gatewayUserTypes).values({ id, gatewayId: gw, ...values }).returning();
+    return { id, result: row! };
+  });
+}
+
+export async function updateGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, userTypeId: string, input: GatewayUserTypeInput) {
+  manage(actor, environmentId);
+  const values = { name: name(input.name), orderedCorrelationAttributes: linkAttributes(input.orderedCorrelationAttributes), passwordAuthority: authority(input.passwordAuthority) };
+  const id = uuidOr404(userTypeId, "user type");
+  return audited(actor, environmentId, "GATEWAY_USER_TYPE.UPDATED", "GATEWAY_USER_TYPE", async (tx) => {
+    const gw = await requireGateway(tx, environmentId, gatewayId);
+    const [row] = await tx.update(gatewayUserTypes).set(values).where(and(eq(gatewayUserTypes.id, id), eq(gatewayUserTypes.gatewayId, gw))).returning();
+    if (!row) throw notFound("The user type was not found.");
+    return { id, result: row };
+  });
+}
+
+export async function deleteGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, userTypeId: string): Promise<void> {
+  manage(actor, environmentId);
+  const id = uuidOr404(userTypeId, "user type");
+  await audited(actor, environmentId, "GATEWAY_USER_TYPE.DELETED", "GATEWAY_USER_TYPE", async (tx) => {
+    const gw = await requireGateway(tx, environmentId, gatewayId);
+    const gone = await tx.delete(gatewayUserTypes).where(and(eq(gatewayUserTypes.id, id), eq(gatewayUserTypes.gatewayId, gw))).returning({ id: gatewayUserTypes.id });
+    if (!gone.length) throw notFound("The user type was not found.");
+    return { id, result: undefined };
+  });
+}
