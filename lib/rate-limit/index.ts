@@ -45,7 +45,8 @@ const EXACT_BELOW = 1000;
 
 export type LimitResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-type LocalCount = { pending: number; known: number; resetAt: number };
+/** Hits not yet sent, hits being sent, and the shared total the store last returned. */
+type LocalCount = { pending: number; inFlight: number; known: number; resetAt: number };
 
 class Limit {
   private store: Promise<RateLimiterStoreAbstract> | undefined;
@@ -91,13 +92,13 @@ class Limit {
     const now = Date.now();
     let c = this.local.get(key);
     if (!c) {
-      c = { pending: 0, known: 0, resetAt: now + this.seconds * 1000 };
+      c = { pending: 0, inFlight: 0, known: 0, resetAt: now + this.seconds * 1000 };
       this.local.set(key, c);
     } else if (now >= c.resetAt) {
       c.known = 0;
       c.resetAt = now + this.seconds * 1000;
     }
-    if (c.known + c.pending >= this.points) {
+    if (c.known + c.inFlight + c.pending >= this.points) {
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((c.resetAt - now) / 1000)) };
     }
     c.pending++;
@@ -124,18 +125,21 @@ class Limit {
       const work: Promise<void>[] = [];
       for (const [key, c] of this.local) {
         if (c.pending === 0) {
-          if (now >= c.resetAt) this.local.delete(key);
+          if (now >= c.resetAt && c.inFlight === 0) this.local.delete(key);
           continue;
         }
         const n = c.pending;
         c.pending = 0;
+        c.inFlight += n;
         work.push(
           limiter.penalty(key, n).then(
             (res) => {
+              c.inFlight -= n;
               c.known = res.consumedPoints;
               if (res.msBeforeNext >= 0) c.resetAt = Date.now() + res.msBeforeNext;
             },
             (err) => {
+              c.inFlight -= n;
               c.known += n;
               log.warn("rate limit store unavailable", { limit: this.name, ...safeError(err) });
             },
