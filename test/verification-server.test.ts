@@ -15,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 import { codeFrom, messageIdOf, smtpPeer, type SmtpPeer } from "./support/smtp";
 
+type Vector = { form: string; encoded: string; password: string };
+const vectors = (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../shared/vectors/passwords.json"), "utf8")) as { vectors: Vector[] }).vectors;
+
 const driver = process.env.TEST_DRIVER ?? "pglite";
 const ids = {
   ADMIN_ENV_ID: "0a000000-0000-4000-8000-0000000000a1",
@@ -147,5 +150,72 @@ describe("verification email through the production server", () => {
     await until("the sender to log the resend", () => sentLines() >= users.length + 1);
     expect(peer.messages).toHaveLength(users.length + 1);
     expect(peer.messages.filter((m) => m.to.includes(users[0]!.email))).toHaveLength(2);
+  });
+});
+
+/** name=value pairs of a response's Set-Cookie headers, merged into a jar. */
+function keepCookies(jar: Map<string, string>, res: Response) {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(";");
+    const i = pair!.indexOf("=");
+    const name = pair!.slice(0, i).trim();
+    const value = pair!.slice(i + 1).trim();
+    if (value) jar.set(name, value);
+    else jar.delete(name);
+  }
+}
+const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+/** Console sign-in over HTTP, through Auth.js's own Credentials callback, as the login form does it. */
+async function consoleSignIn(base: string, username: string, password: string): Promise<Map<string, string> | null> {
+  const jar = new Map<string, string>();
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  keepCookies(jar, csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
+    body: new URLSearchParams({ csrfToken, username, password, callbackUrl: `${base}/console` }),
+  });
+  keepCookies(jar, res);
+  return [...jar.keys()].some((k) => k.includes("authjs.session-token")) ? jar : null;
+}
+
+describe("console sign-in with an imported legacy hash", () => {
+  it("lets an administrator imported with a {SSHA} hash sign in, before and after its upgrade to argon2id", async () => {
+    expect(server, "the server of the previous test").toBeDefined();
+    const base = server!.url;
+    const root = await consoleSignIn(base, ids.ADMIN_USERNAME, ids.ADMIN_PASSWORD);
+    expect(root, "the first administrator signs in").not.toBeNull();
+    const asRoot = { cookie: cookieHeader(root!) };
+    const pops = (await (await fetch(`${base}/environments/${ids.ADMIN_ENV_ID}/populations`, { headers: asRoot })).json()) as {
+      _embedded: { populations: { id: string }[] };
+    };
+    const v = vectors.find((x) => x.form === "{SSHA}")!;
+    const username = `legacy-admin-${randomBytes(3).toString("hex")}`;
+    const imported = await fetch(`${base}/environments/${ids.ADMIN_ENV_ID}/users`, {
+      method: "POST",
+      headers: { ...asRoot, "content-type": "application/vnd.pingidentity.user.import+json" },
+      body: JSON.stringify({ username, population: { id: pops._embedded.populations[0]!.id }, password: { value: v.encoded } }),
+    });
+    expect(imported.status).toBe(201);
+    const userId = ((await imported.json()) as { id: string }).id;
+
+    expect(await consoleSignIn(base, username, v.password + "!"), "a wrong password is refused").toBeNull();
+    const legacy = await consoleSignIn(base, username, v.password);
+    expect(legacy, "the legacy-hash administrator signs in").not.toBeNull();
+    const page = await fetch(`${base}/console/environments`, { headers: { cookie: cookieHeader(legacy!) }, redirect: "manual" });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(username);
+
+    // Check Password upgrades the stored {SSHA} to argon2id; the same password still signs in.
+    const checked = await fetch(`${base}/environments/${ids.ADMIN_ENV_ID}/users/${userId}/password`, {
+      method: "POST",
+      headers: { ...asRoot, "content-type": "application/vnd.pingidentity.password.check+json" },
+      body: JSON.stringify({ password: v.password }),
+    });
+    expect(checked.status).toBe(200);
+    expect(await consoleSignIn(base, username, v.password)).not.toBeNull();
   });
 });
