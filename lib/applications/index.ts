@@ -185,15 +185,23 @@ export type RoleAssignmentView = {
   createdAt: Date;
 };
 
+/** Roles whose permissions each role includes (lib/access GRANTS: each is a superset of the next). */
+const INCLUDES: Record<RoleName, readonly RoleName[]> = {
+  ENVIRONMENT_ADMIN: ["ENVIRONMENT_ADMIN", "IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"],
+  IDENTITY_DATA_ADMIN: ["IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"],
+  IDENTITY_DATA_READ_ONLY: ["IDENTITY_DATA_READ_ONLY"],
+};
+
 /**
- * Whether `held` (an actor's assignment) covers `target`: the same role over the same scope or a
- * wider one containing it. An Environment Admin may hand out only what it holds itself.
+ * Whether `held` (an actor's assignment) covers `target`: a role with at least the target role's
+ * permissions, over the same scope or a wider one containing it. Nobody can hand out more than
+ * they hold themselves.
  */
 function covers(
   held: { role: RoleName; scopeType: ScopeType; scopeId: string; environmentId: string | null },
   target: { role: RoleName; scopeType: ScopeType; scopeId: string; environmentId: string | null },
 ): boolean {
-  if (held.role !== target.role) return false;
+  if (!INCLUDES[held.role]?.includes(target.role)) return false;
   if (held.scopeType === "ORGANIZATION") return true;
   if (held.scopeType === "ENVIRONMENT") return target.scopeType !== "ORGANIZATION" && target.environmentId === held.scopeId;
   return target.scopeType === "POPULATION" && target.scopeId === held.scopeId;
@@ -243,8 +251,8 @@ async function resolveScope(db: Executor, environmentId: string, scope: RoleScop
 
 /**
  * Gives a user or application of `environmentId` a role over a scope. The actor needs
- * `environment:manage` on that environment and must itself hold the same role over the scope
- * (or a wider one): nobody can grant more than they have.
+ * `environment:manage` on that environment and must itself hold that role's permissions over the
+ * scope (or a wider one): nobody can grant more than they have.
  */
 export async function createRoleAssignment(
   actor: Actor,
@@ -260,7 +268,7 @@ export async function createRoleAssignment(
   const scope = await resolveScope(db, environmentId, input.scope);
   const target = { role: input.role, ...scope };
   if (!actor.assignments.some((held) => covers(held, target))) {
-    throw forbidden("You can assign only a role you hold yourself over the same scope or a wider one.");
+    throw forbidden("You can assign only a role whose permissions you hold yourself over the same scope or a wider one.");
   }
   const id = uuidv7();
   await db.transaction(async (tx) => {
@@ -293,7 +301,7 @@ export async function deleteRoleAssignment(actor: Actor, environmentId: string, 
   if (!row) throw notFound("The role assignment was not found.");
   const target = { role: row.role, scopeType: row.scope.type, scopeId: row.scope.id, environmentId: row.scope.environmentId };
   if (!actor.assignments.some((held) => covers(held, target))) {
-    throw forbidden("You can remove only a role you hold yourself over the same scope or a wider one.");
+    throw forbidden("You can remove only a role whose permissions you hold yourself over the same scope or a wider one.");
   }
   await db.transaction(async (tx) => {
     await tx.delete(roleAssignments).where(eq(roleAssignments.id, row.id));
