@@ -219,3 +219,61 @@ describe("console sign-in with an imported legacy hash", () => {
     expect(await consoleSignIn(base, username, v.password)).not.toBeNull();
   });
 });
+
+describe("the console mailbox, without SMTP (the embedded default)", () => {
+  it("keeps the message in the outbox, shows it on /console/mailbox, and the code read there verifies the user", async () => {
+    await server?.stop();
+    server = await startServer({ ...env, SMTP_URL: undefined });
+    const base = server.url;
+    const auth = { authorization: `Bearer ${await token(base)}` };
+    const pops = (await (await fetch(`${base}/environments/${ids.DEMO_ENV_ID}/populations`, { headers: auth })).json()) as {
+      _embedded: { populations: { id: string; name: string }[] };
+    };
+    const username = `mailbox-${randomBytes(3).toString("hex")}`;
+    const res = await fetch(`${base}/environments/${ids.DEMO_ENV_ID}/users`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/vnd.pingidentity.user.import+json" },
+      body: JSON.stringify({
+        username,
+        email: `${username}@example.com`,
+        population: { id: pops._embedded.populations.find((p) => p.name === "Default")!.id },
+        lifecycle: { status: "VERIFICATION_REQUIRED" },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const userId = ((await res.json()) as { id: string }).id;
+    const delivered = peer.messages.length;
+
+    const root = await consoleSignIn(base, ids.ADMIN_USERNAME, ids.ADMIN_PASSWORD);
+    const asRoot = { cookie: cookieHeader(root!) };
+    const list = await fetch(`${base}/console/mailbox`, { headers: asRoot, redirect: "manual" });
+    expect(list.status).toBe(200);
+    const listHtml = await list.text();
+    expect(listHtml).toContain(`${username}@example.com`);
+    const link = listHtml.match(new RegExp(`href="(/console/mailbox/[0-9a-f-]{36})"[^>]*>${username}@example.com<`))?.[1];
+    expect(link, "a link to the message").toBeTruthy();
+
+    const page = await fetch(`${base}${link}`, { headers: asRoot, redirect: "manual" });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const text = html.match(/<pre[^>]*data-testid="mail-text"[^>]*>([\s\S]*?)<\/pre>/)?.[1];
+    const code = text?.match(/^ {4}([A-Z0-9]{8})$/m)?.[1];
+    expect(code, "the code in the text body").toBeTruthy();
+    // The HTML body is only inside a sandboxed iframe's srcdoc, escaped: never live markup of the page.
+    expect(html).toMatch(/<iframe[^>]*sandbox=""[^>]*srcDoc="|<iframe[^>]*srcDoc="[^"]*"[^>]*sandbox=""/i);
+    expect(html).not.toContain("<strong data-verification-code");
+
+    // Signed out, the mailbox is not readable.
+    const anonymous = await fetch(`${base}${link}`, { redirect: "manual" });
+    expect(anonymous.status).not.toBe(200);
+
+    const verified = await fetch(`${base}/environments/${ids.DEMO_ENV_ID}/users/${userId}`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/vnd.pingidentity.user.verify+json" },
+      body: JSON.stringify({ verificationCode: code }),
+    });
+    expect(verified.status).toBe(200);
+    // Nothing went out by SMTP.
+    expect(peer.messages).toHaveLength(delivered);
+  });
+});
