@@ -185,7 +185,8 @@ async function decide(db: Executor, actor: Actor, job: UserImportJobRow, candida
   const existingRows = rowsOf<{ id: string; k: string; population_id: string }>(
     await db.execute(sql`
       select id, lower(username) as k, population_id from users
-      where environment_id = ${job.environmentId} and lower(username) in (${sql.join(candidates.map((c) => sql`${c.key}`), sql`, `)})`),
+      where environment_id = ${job.environmentId}
+        and lower(username) in (select json_array_elements_text(${JSON.stringify(candidates.map((c) => c.key))}::json))`),
   );
   const existing = new Map(existingRows.map((e) => [e.k, e]));
   const readable = reach(actor, "users:read", job.environmentId);
@@ -249,7 +250,8 @@ async function commit(
       const claimed = rowsOf<{ username: string }>(
         await tx.execute(sql`
           insert into user_import_keys (job_id, username, row_number)
-          values ${sql.join(sorted.map((o) => sql`(${job.id}, ${o.c.key}, ${o.c.row})`), sql`, `)}
+          select ${job.id}, k.username, k.row_number
+          from json_to_recordset(${JSON.stringify(sorted.map((o) => ({ username: o.c.key, row_number: o.c.row })))}::json) as k(username text, row_number int)
           on conflict do nothing
           returning username`),
       );
@@ -278,13 +280,11 @@ async function commit(
 
     if (failures.length) {
       failures.sort((a, b) => a.row - b.row);
-      for (let i = 0; i < failures.length; i += 1000) {
-        const page = failures.slice(i, i + 1000);
-        await tx.execute(sql`
-          insert into user_import_errors (job_id, row_number, username, target, code, message)
-          values ${sql.join(page.map((f) => sql`(${job.id}, ${f.row}, ${f.username}, ${f.target}, ${f.code}, ${f.message})`), sql`, `)}
-          on conflict do nothing`);
-      }
+      await tx.execute(sql`
+        insert into user_import_errors (job_id, row_number, username, target, code, message)
+        select ${job.id}, e.row, e.username, e.target, e.code, e.message
+        from json_to_recordset(${JSON.stringify(failures)}::json) as e("row" int, username text, target text, code text, message text)
+        on conflict do nothing`);
     }
 
     await tx.execute(sql`update user_import_chunks set done = true, data = '', lease_expires_at = null

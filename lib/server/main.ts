@@ -111,6 +111,9 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
+  // Every serving process also works bulk import jobs (lib/bulk/worker.ts: leased batches).
+  const { startBulkWorker } = await import("@/lib/bulk/worker");
+  startBulkWorker();
   if (cluster.isWorker) {
     process.send?.("listening");
   } else {

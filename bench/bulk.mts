@@ -1,0 +1,219 @@
+/**
+ * bench:bulk — bulk import end to end, on PostgreSQL, through the production server.
+ *
+ *   npm run bench:bulk [-- --no-build --rows 100000 --million 1000000 --cleartext 1000 --no-million]
+ *
+ * Starts the production server (all workers, each running the job worker) on a fresh database and
+ * prints, for a CSV of pre-encoded passwords: upload → job done time, rows/s and the server's peak
+ * RSS (VmHWM and sampled VmRSS of every server process, from /proc); the same for a million rows;
+ * the rate of cleartext rows against the raw argon2id rate of this machine's cores measured in
+ * the same run; and our rate as a ratio of a raw COPY of the same rows. Prints; asserts nothing.
+ */
+import { execSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import postgres from "postgres";
+import { Piscina } from "piscina";
+import { startServer, type RunningServer } from "../test/support/server";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const ROWS = arg("rows", 100_000);
+const MILLION = arg("million", 1_000_000);
+const CLEARTEXT = arg("cleartext", 1000);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const ARGON2ID_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }; // as lib/passwords/argon2.ts
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "ii-bench-bulk-"));
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+function generate(rows: number, cleartext: boolean): string {
+  const file = path.join(TMP, `${cleartext ? "clear" : "pre"}-${rows}.csv`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/gen-users.mts"), "--rows", String(rows), "--prefix", `${cleartext ? "c" : "p"}${rows}-${randomBytes(2).toString("hex")}`, "--out", file, ...(cleartext ? ["--cleartext"] : [])], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("gen:users failed");
+  return file;
+}
+
+/** Every process of the server: the primary and its cluster workers. */
+function serverPids(root: number): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = fs.readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, "utf8").trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the server's memory every 50 ms: the peak RSS of its largest process and of all together. */
+function sampleMemory(server: RunningServer) {
+  let maxProcess = 0;
+  let maxTotal = 0;
+  const tick = () => {
+    const pids = serverPids(server.child.pid!);
+    let total = 0;
+    for (const p of pids) {
+      const rss = statusKb(p, "VmRSS");
+      total += rss;
+      maxProcess = Math.max(maxProcess, rss, statusKb(p, "VmHWM"));
+    }
+    maxTotal = Math.max(maxTotal, total);
+  };
+  tick();
+  const t = setInterval(tick, 50);
+  return { stop: () => (clearInterval(t), tick(), { maxProcess, maxTotal }) };
+}
+
+async function runJob(server: RunningServer, envId: string, token: string, file: string) {
+  const started = performance.now();
+  const res = await fetch(`${server.url}/environments/${envId}/userImportJobs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+    body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream,
+    duplex: "half",
+  } as RequestInit);
+  const job = (await res.json()) as { id: string; status: string };
+  if (res.status !== 202) throw new Error(`upload failed: ${res.status} ${JSON.stringify(job)}`);
+  const uploaded = performance.now();
+  for (;;) {
+    const r = await fetch(`${server.url}/environments/${envId}/userImportJobs/${job.id}`, { headers: { authorization: `Bearer ${token}` } });
+    const j = (await r.json()) as { status: string; counts: Record<string, number> };
+    if (j.status !== "QUEUED" && j.status !== "RUNNING") {
+      return { seconds: (performance.now() - started) / 1000, uploadSeconds: (uploaded - started) / 1000, job: j };
+    }
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
+}
+
+async function rawArgon2Rate(seconds = 8): Promise<number> {
+  const pool = new Piscina({ filename: path.join(ROOT, "lib/bulk/hash-worker.mjs"), maxThreads: os.availableParallelism(), minThreads: os.availableParallelism() });
+  await Promise.all(Array.from({ length: os.availableParallelism() }, () => pool.run({ cleartext: "warm-up", params: ARGON2ID_PARAMS })));
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: os.availableParallelism() * 2 }, async () => {
+      while (performance.now() < until) {
+        await pool.run({ cleartext: randomBytes(12).toString("base64url"), params: ARGON2ID_PARAMS });
+        done++;
+      }
+    }),
+  );
+  const rate = done / ((performance.now() - started) / 1000);
+  await pool.destroy();
+  return rate;
+}
+
+/** The same rows COPYed straight into a table shaped like users (with its unique index). */
+async function rawCopy(dbUrl: string, file: string): Promise<number> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create table bench_copy (like users including defaults including indexes)`;
+    const env = randomUUID();
+    const pop = randomUUID();
+    const lines = fs.readFileSync(file, "utf8").split("\n").slice(1).filter(Boolean);
+    const body = lines.map((l) => {
+      const [username, email, given, family, pw] = l.split(",");
+      const profile = JSON.stringify({ name: { given, family } }).replace(/\\/g, "\\\\");
+      return `${randomUUID()}\t${env}\t${pop}\t${username}\t${email}\t${profile}\t${pw}\tOK\n`;
+    });
+    const started = performance.now();
+    const writable = await sql`copy bench_copy (id, environment_id, population_id, username, email, profile, password_hash, password_status) from stdin`.writable();
+    await pipeline(Readable.from(body), writable);
+    return lines.length / ((performance.now() - started) / 1000);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function main() {
+  if (!args.includes("--no-build")) {
+    console.log("building (npm run build) ...");
+    execSync("npm run build", { cwd: ROOT, stdio: "ignore", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  }
+  const dbName = `ii_bench_bulk_${Date.now().toString(36)}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const ids = { admin: randomUUID(), demo: randomUUID(), worker: randomUUID(), secret: randomBytes(24).toString("base64url") };
+  const server = await startServer({
+    DATABASE_URL: dbUrl.toString(),
+    LOG_LEVEL: "silent",
+    ADMIN_ENV_ID: ids.admin,
+    DEMO_ENV_ID: ids.demo,
+    WORKER_CLIENT_ID: ids.worker,
+    WORKER_CLIENT_SECRET: ids.secret,
+    ADMIN_PASSWORD: randomBytes(16).toString("base64url"),
+  });
+  try {
+    const tokenRes = await fetch(`${server.url}/${ids.admin}/as/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64"),
+      },
+      body: "grant_type=client_credentials",
+    });
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    console.log(`server: ${serverPids(server.child.pid!).length} processes on ${os.availableParallelism()} cores; idle RSS ${mb(serverPids(server.child.pid!).reduce((s, p) => s + statusKb(p, "VmRSS"), 0))} in all`);
+
+    const pre = generate(ROWS, false);
+    let mem = sampleMemory(server);
+    const a = await runJob(server, ids.demo, token, pre);
+    let m = mem.stop();
+    const rate = ROWS / a.seconds;
+    console.log(`\n${fmt(ROWS)} pre-encoded rows (CSV): ${a.seconds.toFixed(2)} s end to end (upload ${a.uploadSeconds.toFixed(2)} s), ${fmt(rate)} rows/s; ${JSON.stringify(a.job.counts)}`);
+    console.log(`  peak RSS: largest server process ${mb(m.maxProcess)}, all server processes together ${mb(m.maxTotal)}`);
+
+    const copyRate = await rawCopy(dbUrl.toString(), pre);
+    console.log(`  raw COPY of the same rows: ${fmt(copyRate)} rows/s → ours is ${(rate / copyRate).toFixed(2)}× COPY`);
+
+    if (!args.includes("--no-million")) {
+      const big = generate(MILLION, false);
+      mem = sampleMemory(server);
+      const b = await runJob(server, ids.demo, token, big);
+      m = mem.stop();
+      console.log(`\n${fmt(MILLION)} pre-encoded rows (CSV, ${mb(fs.statSync(big).size / 1024)}): ${b.seconds.toFixed(1)} s, ${fmt(MILLION / b.seconds)} rows/s; ${JSON.stringify(b.job.counts)}`);
+      console.log(`  peak RSS: largest server process ${mb(m.maxProcess)}, all server processes together ${mb(m.maxTotal)}`);
+      fs.rmSync(big);
+    }
+
+    const clear = generate(CLEARTEXT, true);
+    const c = await runJob(server, ids.demo, token, clear);
+    const clearRate = CLEARTEXT / c.seconds;
+    const raw = await rawArgon2Rate();
+    console.log(`\n${fmt(CLEARTEXT)} cleartext rows: ${c.seconds.toFixed(1)} s, ${clearRate.toFixed(1)} rows/s; ${JSON.stringify(c.job.counts)}`);
+    console.log(`  raw argon2id (19 MiB, t=2, p=1) on ${os.availableParallelism()} cores: ${raw.toFixed(1)} hashes/s → ours is ${((clearRate / raw) * 100).toFixed(0)}% of it`);
+  } finally {
+    await server.stop();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end({ timeout: 5 });
+    fs.rmSync(TMP, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
