@@ -251,6 +251,24 @@ describe("request logs, headers and probes", () => {
     expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self' 'unsafe-inline'/);
   });
 
+  it("sets Auth.js cookies HttpOnly and SameSite=Lax, and Secure only behind HTTPS", async () => {
+    const cookiesOf = async (headers: Record<string, string>) => (await fetch(server.url + "/api/auth/csrf", { headers })).headers.getSetCookie();
+    const plain = await cookiesOf({});
+    expect(plain.length).toBeGreaterThan(0);
+    for (const c of plain) {
+      expect(c).toMatch(/;\s*HttpOnly/i);
+      expect(c).toMatch(/;\s*SameSite=Lax/i);
+      expect(c).not.toMatch(/;\s*Secure/i);
+    }
+    const https = await cookiesOf({ "x-forwarded-proto": "https" });
+    expect(https.length).toBeGreaterThan(0);
+    for (const c of https) {
+      expect(c).toMatch(/;\s*HttpOnly/i);
+      expect(c).toMatch(/;\s*SameSite=Lax/i);
+      expect(c).toMatch(/;\s*Secure/i);
+    }
+  });
+
   it("answers /healthz and /readyz without authentication", async () => {
     const h = await fetch(server.url + "/healthz");
     expect(h.status).toBe(200);

@@ -10,6 +10,7 @@ import {
   KeyRound,
   Layers,
   Mail,
+  BookOpen,
   Menu,
   Network,
   ShieldCheck,
@@ -54,7 +55,13 @@ export function ConsoleNav({ environments }: { environments: NavEnvironment[] })
           ]
         : [],
     },
-    { title: "Tools", items: [{ href: "/console/mailbox", label: "Mailbox", icon: Mail, show: true }] },
+    {
+      title: "Tools",
+      items: [
+        { href: "/console/mailbox", label: "Mailbox", icon: Mail, show: true },
+        { href: "/console/api", label: "API reference", icon: BookOpen, show: true },
+      ],
+    },
   ];
 
   const isActive = (href: string) => pathname === href || (href.endsWith("/users") ? pathname.startsWith(href + "/") && !pathname.endsWith("/new") : pathname.startsWith(href + "/"));

@@ -3,6 +3,7 @@ import { decode } from "next-auth/jwt";
 import type { Actor } from "@/lib/access";
 import { forbidden, unauthenticated } from "@/lib/api/errors";
 import { actorFromBearer } from "./tokens";
+import { noteRequest } from "@/lib/api/request-notes";
 import { consoleSessionSecret } from "./signing-key";
 import { currentAdministrator } from "./sign-in";
 
@@ -58,5 +59,6 @@ export async function actorFromRequest(req: Request): Promise<Actor> {
   }
   const admin = await currentAdministrator(sub);
   if (!admin) throw unauthenticated("The console session is invalid or has expired: sign in again.");
+  noteRequest(req, { actor: { type: "USER", id: admin.id } });
   return { type: "USER", id: admin.id, assignments: admin.assignments, via: "CONSOLE" };
 }
