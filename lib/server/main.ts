@@ -114,6 +114,9 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   // Every serving process also works bulk import jobs (lib/bulk/worker.ts: leased batches).
   const { startBulkWorker } = await import("@/lib/bulk/worker");
   startBulkWorker();
+  // And delivers the email outbox when SMTP_URL is set (lib/verification/sender.ts: leased rows).
+  const { startOutboxSender } = await import("@/lib/verification/sender");
+  startOutboxSender();
   if (cluster.isWorker) {
     process.send?.("listening");
   } else {
