@@ -191,6 +191,17 @@ describe("responses conform to the document", () => {
     await call(a, { method: "DELETE", token: admin });
     await call(a, { token: admin });
 
+    const job = await call(`/environments/${D}/userImportJobs?dryRun=true`, {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/x-ndjson" },
+      body: [JSON.stringify({ username: uniqueName(), population: { id: refs.defaultPopulationId } }), JSON.stringify({ username: "" })].join("\n"),
+    });
+    expect(job.status).toBe(202);
+    await call(`/environments/${D}/userImportJobs`, { token });
+    await call(`/environments/${D}/userImportJobs/${job.body.id}`, { token });
+    await call(`/environments/${D}/userImportJobs/${crypto.randomUUID()}`, { token });
+
     const problems: string[] = [];
     const statuses = new Set<number>();
     for (const r of recorded) {
@@ -232,6 +243,6 @@ describe("responses conform to the document", () => {
     const { id: _id, ...withoutId } = good;
     expect(userSchema.safeParse(withoutId).success).toBe(false);
     // The set really covered successes and the error envelope.
-    for (const s of [200, 201, 204, 400, 401, 403, 404, 415]) expect(statuses.has(s), `status ${s} exercised`).toBe(true);
+    for (const s of [200, 201, 202, 204, 400, 401, 403, 404, 415]) expect(statuses.has(s), `status ${s} exercised`).toBe(true);
   });
 });

@@ -180,13 +180,35 @@ export const readinessSchema = z.object({
   checks: z.object({ database: z.enum(["UP", "DOWN"]), migrations: z.enum(["CURRENT", "PENDING", "UNKNOWN"]) }),
 });
 
-/**
- * A bulk import job (issue 4). Described loosely: its fields beyond these are the bulk
- * engine's to define.
- */
-export const userImportJobSchema = z.looseObject({
+/** A bulk import job (issue 4), as lib/bulk/jobs.ts toJobResource writes it. */
+export const userImportJobSchema = z.object({
   id: uuid,
-  status: z.string(),
+  environment: ref,
+  status: z.enum(["UPLOADING", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED"]),
+  format: z.enum(["csv", "ndjson", "json"]),
+  fileName: z.string().nullable(),
+  dryRun: z.boolean(),
+  onConflict: z.enum(["fail", "skip", "update"]),
+  defaultPopulation: ref.nullable(),
+  counts: z.object({
+    total: z.number().int(),
+    processed: z.number().int(),
+    created: z.number().int(),
+    updated: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+  }),
+  progress: z.object({
+    rowsDone: z.number().int(),
+    totalRows: z.number().int(),
+    percent: z.number().int(),
+    rowsPerSecond: z.number().int(),
+    estimatedSecondsLeft: z.number().int().nullable(),
+  }),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
+  _links: z.object({ self: link, environment: link, errors: link, cancel: link }),
 });
 
 /** PingOne's list envelope around `item`s under `_embedded[name]`. */
