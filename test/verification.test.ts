@@ -215,6 +215,40 @@ describe("Send/Resend User Verification Code (4)", () => {
   });
 });
 
+describe("bulk import (several users in one statement)", () => {
+  it("writes a code and an email for each VERIFICATION_REQUIRED row, and each code verifies its own user only", async () => {
+    const { drainImportJobs } = await import("@/lib/bulk/worker");
+    const { closeHashPool } = await import("@/lib/bulk/hash-pool");
+    const t = uniqueName("bulk");
+    const rows = [0, 1, 2].map((i) => ({
+      username: `${t}-${i}`,
+      email: `${t}-${i}@example.com`,
+      population: { id: refs.defaultPopulationId },
+      lifecycle: { status: "VERIFICATION_REQUIRED", ...(i === 2 ? { suppressVerificationCode: true } : {}) },
+    }));
+    const created = await api.request(`/environments/${D}/userImportJobs`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: rows.map((r) => JSON.stringify(r)).join("\n"),
+    });
+    expect(created.status, created.text).toBe(202);
+    await drainImportJobs();
+    await closeHashPool();
+    const ids: string[] = [];
+    for (const r of rows) {
+      const found = await api.get(`/environments/${D}/users?filter=${encodeURIComponent(`username eq "${r.username}"`)}`);
+      ids.push(found.body._embedded.users[0].id);
+    }
+    const [a, b, suppressed] = ids as [string, string, string];
+    expect(await outboxFor(suppressed)).toHaveLength(0);
+    const codeA = await latestCode(a);
+    const codeB = await latestCode(b);
+    if (codeA !== codeB) expectInvalidData(await verify(api, a, codeB), [["INVALID_VALUE", "verificationCode"]]);
+    expect((await verify(api, a, codeA)).status).toBe(200);
+    expect((await verify(api, b, codeB)).status).toBe(200);
+  });
+});
+
 describe("outbox sender in this process, to a real SMTP peer", () => {
   let peer: SmtpPeer;
   let stop: (() => Promise<void>) | null = null;
