@@ -29,7 +29,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <header className="fixed inset-x-0 top-0 z-40 flex h-14 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur">
+      <header className="fixed inset-x-0 top-0 z-40 flex h-14 items-center gap-3 border-b border-slate-200 bg-white px-4">
         <ConsoleNav environments={environments} />
         <Link href="/console" className="flex items-center gap-2 font-semibold text-slate-900">
           <BrandIcon /> identity-import

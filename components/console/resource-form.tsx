@@ -1,10 +1,11 @@
 "use client";
-import { useActionState, useId } from "react";
+import { startTransition, useActionState, useEffect, useId, useRef } from "react";
 import { Input, Textarea } from "@/components/ui/input";
 import { Label, FieldError } from "@/components/ui/label";
 import { Select } from "@/components/ui/select";
 import { Alert } from "@/components/ui/alert";
-import { SubmitButton } from "@/components/ui/submit-button";
+import { Button } from "@/components/ui/button";
+import { Loader2 } from "lucide-react";
 import { cn } from "@/components/ui/cn";
 
 export type FormState = { ok?: boolean; message?: string; errors?: Record<string, string[]>; notice?: string; secret?: { label: string; value: string } };
@@ -34,6 +35,7 @@ export function ResourceForm({
   variant = "default",
   className,
   testId,
+  resetOnSuccess = false,
 }: {
   action: (prev: FormState, form: FormData) => Promise<FormState>;
   fields: FieldSpec[];
@@ -42,11 +44,29 @@ export function ResourceForm({
   variant?: "default" | "secondary" | "destructive";
   className?: string;
   testId?: string;
+  resetOnSuccess?: boolean;
 }) {
-  const [state, formAction] = useActionState(action, {});
+  const [state, formAction, pending] = useActionState(action, {});
   const id = useId();
+  const ref = useRef<HTMLFormElement>(null);
+  // Submitted through a transition rather than <form action>, so that a refused submission keeps
+  // what was typed (React resets a form after its action); a successful one clears the form.
+  useEffect(() => {
+    if (state.ok && resetOnSuccess) ref.current?.reset();
+  }, [state, resetOnSuccess]);
   return (
-    <form action={formAction} className={cn("space-y-4", className)} noValidate data-testid={testId}>
+    <form
+      ref={ref}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        startTransition(() => formAction(data));
+      }}
+      className={cn("space-y-4", className)}
+      noValidate
+      data-testid={testId}
+      aria-busy={pending}
+    >
       <div aria-live="polite">
         {state.message && !state.ok && <Alert tone="error">{state.message}</Alert>}
         {state.ok && state.notice && <Alert tone="success">{state.notice}</Alert>}
@@ -78,7 +98,7 @@ export function ResourceForm({
               <div key={f.name} className={cn("space-y-1.5", f.wide && "sm:col-span-2")}>
                 <Label htmlFor={fid}>
                   {f.label}
-                  {f.required && <span className="text-red-600"> *</span>}
+                  {f.required && <span aria-hidden className="text-red-600"> *</span>}
                 </Label>
                 {f.type === "select" ? (
                   <Select id={fid} name={f.name} defaultValue={f.defaultValue} aria-invalid={!!errs} aria-describedby={described} required={f.required}>
@@ -100,9 +120,10 @@ export function ResourceForm({
           })}
         </div>
       )}
-      <SubmitButton variant={variant} size={fields.length ? "default" : "sm"} pendingText={pendingLabel}>
-        {submitLabel}
-      </SubmitButton>
+      <Button type="submit" variant={variant} size={fields.length ? "default" : "sm"} disabled={pending} aria-disabled={pending}>
+        {pending && <Loader2 className="h-4 w-4 animate-spin" aria-hidden />}
+        {pending ? (pendingLabel ?? submitLabel) : submitLabel}
+      </Button>
     </form>
   );
 }

@@ -4,6 +4,7 @@ import Credentials from "next-auth/providers/credentials";
 import { authConfig } from "./auth.config";
 import { consoleSessionSecret } from "./signing-key";
 import { authenticateAdministrator } from "./sign-in";
+import { log, safeError } from "@/lib/log";
 
 /** Auth.js refuses a sign-in with this: the one message for unknown user and wrong password. */
 export class InvalidCredentials extends CredentialsSignin {
@@ -24,6 +25,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({
   ...authConfig,
   // Lazily, so that `npm start` works without AUTH_SECRET (see consoleSessionSecret).
   secret: await consoleSessionSecret(),
+  // A refused sign-in is an expected answer, not a server error: a short line, no stack.
+  logger: {
+    error(error: Error) {
+      if (error instanceof CredentialsSignin || error.name === "CredentialsSignin") log.info("console sign-in refused", { code: (error as CredentialsSignin).code });
+      else log.error("auth error", safeError(error));
+    },
+    warn(code: string) {
+      log.warn("auth warning", { code });
+    },
+    debug() {},
+  },
   providers: [
     Credentials({
       credentials: { username: { label: "Username" }, password: { label: "Password", type: "password" } },

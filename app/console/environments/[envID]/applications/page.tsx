@@ -66,7 +66,7 @@ export default async function ApplicationsPage({ params }: { params: Promise<{ e
       </ResourceCard>
       <ResourceCard title="New worker application" description="The client secret is shown once, right after creation.">
         <div className="p-5">
-          <ResourceForm action={createApplicationAction.bind(null, env.id)} fields={[{ name: "name", label: "Name", required: true }]} submitLabel="Create application" pendingLabel="Creating…" />
+          <ResourceForm action={createApplicationAction.bind(null, env.id)} fields={[{ name: "name", label: "Name", required: true }]} submitLabel="Create application" resetOnSuccess pendingLabel="Creating…" />
         </div>
       </ResourceCard>
     </>

@@ -112,7 +112,7 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
               {canManage && (
                 <div className="border-t border-slate-100 p-5">
                   <EditDetails summary="Add a user type">
-                    <ResourceForm action={createUserTypeAction.bind(null, env.id, g.id)} fields={utFields()} submitLabel="Add user type" pendingLabel="Adding…" />
+                    <ResourceForm action={createUserTypeAction.bind(null, env.id, g.id)} fields={utFields()} submitLabel="Add user type" resetOnSuccess pendingLabel="Adding…" />
                   </EditDetails>
                 </div>
               )}
@@ -124,7 +124,7 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
         <div className="mt-6">
           <ResourceCard title="New gateway">
             <div className="p-5">
-              <ResourceForm action={createGatewayAction.bind(null, env.id)} fields={gwFields()} submitLabel="Create gateway" pendingLabel="Creating…" />
+              <ResourceForm action={createGatewayAction.bind(null, env.id)} fields={gwFields()} submitLabel="Create gateway" resetOnSuccess pendingLabel="Creating…" />
             </div>
           </ResourceCard>
         </div>

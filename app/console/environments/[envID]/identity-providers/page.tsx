@@ -63,7 +63,7 @@ export default async function IdentityProvidersPage({ params }: { params: Promis
       {canManage && (
         <ResourceCard title="New identity provider">
           <div className="p-5">
-            <ResourceForm action={createIdentityProviderAction.bind(null, env.id)} fields={fields()} submitLabel="Create identity provider" pendingLabel="Creating…" />
+            <ResourceForm action={createIdentityProviderAction.bind(null, env.id)} fields={fields()} submitLabel="Create identity provider" resetOnSuccess pendingLabel="Creating…" />
           </div>
         </ResourceCard>
       )}

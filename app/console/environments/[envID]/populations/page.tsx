@@ -62,7 +62,7 @@ export default async function PopulationsPage({ params }: { params: Promise<{ en
       {canManage && (
         <ResourceCard title="New population">
           <div className="p-5">
-            <ResourceForm action={createPopulationAction.bind(null, env.id)} fields={fields()} submitLabel="Create population" pendingLabel="Creating…" testId="create-population" />
+            <ResourceForm action={createPopulationAction.bind(null, env.id)} fields={fields()} submitLabel="Create population" resetOnSuccess pendingLabel="Creating…" testId="create-population" />
           </div>
         </ResourceCard>
       )}

@@ -45,7 +45,7 @@ export default async function RoleAssignmentsPage({ params }: { params: Promise<
     <>
       <PageHeader
         title="Role assignments"
-        description={`Roles held by users and applications of ${env.name}. You can grant or remove only a role you hold yourself over the same or a wider scope.`}
+        description={`Roles held by users and applications of ${env.name}. You can grant or remove only a role whose permissions you hold yourself, over the same or a wider scope.`}
         crumbs={crumbs}
       />
       <ResourceCard title={`${assignments.length} assignment${assignments.length === 1 ? "" : "s"}`}>

@@ -1,0 +1,215 @@
+/**
+ * The console's domain functions through their real callers' paths: administrator sign-in
+ * (lib/auth/sign-in.ts), worker applications and role assignments (lib/applications), the
+ * environment's own resources (lib/environments/manage.ts), and the API accepting a console
+ * session cookie (lib/auth/request-actor.ts) — on a fresh, bootstrapped database.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { encode } from "next-auth/jwt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
+import type { Actor } from "@/lib/access";
+import type { ApiError } from "@/lib/api/errors";
+
+let app: TestApp;
+let refs: DemoRefs;
+let admin: Actor;
+let adminPopulationId: string;
+
+const mods = async () => ({
+  signIn: await import("@/lib/auth/sign-in"),
+  apps: await import("@/lib/applications"),
+  manage: await import("@/lib/environments/manage"),
+  tokens: await import("@/lib/auth/tokens"),
+  keys: await import("@/lib/auth/signing-key"),
+  users: await import("@/lib/users/import-user"),
+  db: await import("@/db"),
+  schema: await import("@/db/schema"),
+});
+let m: Awaited<ReturnType<typeof mods>>;
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ApiError;
+  }
+  throw new Error("expected a rejection");
+}
+
+function ssha(password: string): string {
+  const salt = randomBytes(8);
+  return "{SSHA}" + Buffer.concat([createHash("sha1").update(password).update(salt).digest(), salt]).toString("base64");
+}
+
+/** A new administrator (user of the admin environment) holding exactly these assignments. */
+async function administrator(username: string, password: string, grants: Parameters<typeof m.apps.createRoleAssignment>[2][] = []): Promise<Actor & { id: string }> {
+  const u = await m.users.importUser(admin, FIXED.adminEnvId, { username, population: { id: adminPopulationId }, password: { value: password } });
+  for (const g of grants) await m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { ...g, subject: { userId: u.id } });
+  return { type: "USER", id: u.id, via: "CONSOLE", assignments: await m.tokens.loadAssignments({ userId: u.id }) };
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  refs = await app.refs();
+  m = await mods();
+  const db = await m.db.getDb();
+  const [row] = await db.select({ id: m.schema.users.id, populationId: m.schema.users.populationId }).from(m.schema.users).where(eq(m.schema.users.username, FIXED.adminUsername));
+  admin = { type: "USER", id: row!.id, via: "CONSOLE", assignments: await m.tokens.loadAssignments({ userId: row!.id }) };
+  adminPopulationId = row!.populationId;
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe("administrator sign-in", () => {
+  it("accepts the first administrator and returns their role assignments", async () => {
+    const r = await m.signIn.authenticateAdministrator(FIXED.adminUsername, FIXED.adminPassword, "192.0.2.1");
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.administrator.assignments).toEqual([expect.objectContaining({ role: "ENVIRONMENT_ADMIN", scopeType: "ORGANIZATION" })]);
+  });
+
+  it("accepts an administrator imported with a legacy {SSHA} hash", async () => {
+    await administrator("legacy-admin", ssha("Legacy-pass-1"));
+    const r = await m.signIn.authenticateAdministrator("LEGACY-admin", "Legacy-pass-1", "192.0.2.2");
+    expect(r.ok).toBe(true);
+  });
+
+  it("answers an unknown user and a wrong password alike", async () => {
+    const unknown = await m.signIn.authenticateAdministrator("no-such-admin", "whatever", "192.0.2.3");
+    const wrong = await m.signIn.authenticateAdministrator(FIXED.adminUsername, "wrong-password", "192.0.2.3");
+    expect(unknown).toEqual({ ok: false, reason: "invalid" });
+    expect(wrong).toEqual(unknown);
+  });
+
+  it("does not let users of other environments sign in to the console", async () => {
+    await m.users.importUser(admin, FIXED.demoEnvId, { username: "demo-person", population: { id: refs.defaultPopulationId }, password: { value: "Demo-person-pass-1" } });
+    expect(await m.signIn.authenticateAdministrator("demo-person", "Demo-person-pass-1", "192.0.2.4")).toEqual({ ok: false, reason: "invalid" });
+  });
+
+  it("slows down an account after repeated failures, even with the right password, from any address", async () => {
+    await administrator("target-admin", "Target-pass-1");
+    for (let i = 0; i < 6; i++) await m.signIn.authenticateAdministrator("target-admin", `guess-${i}`, `198.51.100.${i}`);
+    const r = await m.signIn.authenticateAdministrator("target-admin", "Target-pass-1", "198.51.100.99");
+    expect(r).toMatchObject({ ok: false, reason: "throttled" });
+    if (!r.ok && r.reason === "throttled") expect(r.retryAfter).toBeGreaterThan(0);
+  });
+
+  it("slows down an address after repeated failures across accounts", async () => {
+    for (let i = 0; i < 21; i++) await m.signIn.authenticateAdministrator(`spray-${i}`, "guess", "203.0.113.7");
+    expect(await m.signIn.authenticateAdministrator(FIXED.adminUsername, FIXED.adminPassword, "203.0.113.7")).toMatchObject({ ok: false, reason: "throttled" });
+    expect((await m.signIn.authenticateAdministrator(FIXED.adminUsername, FIXED.adminPassword, "203.0.113.8")).ok).toBe(true);
+  });
+});
+
+describe("worker applications", () => {
+  it("shows the client secret once, and it works at the token endpoint until rotated", async () => {
+    const { application, clientSecret } = await m.apps.createApplication(admin, FIXED.adminEnvId, { name: "Console-made worker" });
+    expect(JSON.stringify(await m.apps.listApplications(admin, FIXED.adminEnvId))).not.toContain(clientSecret);
+    await expect(app.token(application.id, clientSecret)).resolves.toBeTruthy();
+
+    const rotated = await m.apps.rotateApplicationSecret(admin, FIXED.adminEnvId, application.id);
+    expect(rotated.clientSecret).not.toBe(clientSecret);
+    await expect(app.token(application.id, clientSecret)).rejects.toThrow(/401/);
+    await expect(app.token(application.id, rotated.clientSecret)).resolves.toBeTruthy();
+
+    await m.apps.deleteApplication(admin, FIXED.adminEnvId, application.id);
+    await expect(app.token(application.id, rotated.clientSecret)).rejects.toThrow(/401/);
+  });
+
+  it("refuses anyone but an Environment Admin of the environment", async () => {
+    const dataAdmin = await administrator("data-admin", "Data-admin-pass-1", [{ role: "IDENTITY_DATA_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } } as never]);
+    expect((await rejection(m.apps.createApplication(dataAdmin, FIXED.adminEnvId, { name: "x" }))).status).toBe(403);
+    expect((await rejection(m.apps.listApplications(dataAdmin, FIXED.adminEnvId))).status).toBe(403);
+  });
+});
+
+describe("role assignments", () => {
+  it("lets an admin grant only what it holds, over a scope it holds it on", async () => {
+    const demoAdmin = await administrator("demo-env-admin", "Demo-env-admin-1", [{ role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    const worker = await m.apps.createApplication(admin, FIXED.demoEnvId, { name: "demo worker" });
+    const granted = await m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, {
+      subject: { applicationId: worker.application.id },
+      role: "IDENTITY_DATA_ADMIN",
+      scope: { type: "POPULATION", id: refs.contractorsPopulationId },
+    });
+    expect(granted.scope).toMatchObject({ type: "POPULATION", name: "Contractors", environmentId: FIXED.demoEnvId });
+
+    const orgId = await app.organizationId();
+    const wider = await rejection(
+      m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "ORGANIZATION", id: orgId } }),
+    );
+    expect(wider.status).toBe(403);
+    const elsewhere = await rejection(
+      m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } }),
+    );
+    expect(elsewhere.status).toBe(403);
+
+    const listed = await m.apps.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } });
+    expect(listed.map((a) => a.id)).toEqual([granted.id]);
+    await m.apps.deleteRoleAssignment(demoAdmin, FIXED.demoEnvId, granted.id);
+    expect(await m.apps.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } })).toEqual([]);
+  });
+
+  it("refuses an unknown role or scope with a clear 400", async () => {
+    const worker = await m.apps.createApplication(admin, FIXED.adminEnvId, { name: "w" });
+    const badRole = await rejection(m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "ROOT" as never, scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }));
+    expect(badRole).toMatchObject({ status: 400, details: [expect.objectContaining({ target: "role" })] });
+    const badScope = await rejection(m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "POPULATION", id: "00000000-0000-4000-8000-000000000000" } }));
+    expect(badScope).toMatchObject({ status: 400, details: [expect.objectContaining({ target: "scope.id" })] });
+  });
+});
+
+describe("environment resources", () => {
+  it("creates, renames and deletes a population, refusing a duplicate name and a population with users", async () => {
+    const p = await m.manage.createPopulation(admin, FIXED.demoEnvId, { name: "Interns" });
+    const dup = await rejection(m.manage.createPopulation(admin, FIXED.demoEnvId, { name: "interns" }));
+    expect(dup).toMatchObject({ status: 400, details: [expect.objectContaining({ code: "UNIQUENESS_VIOLATION", target: "name" })] });
+    await m.manage.updatePopulation(admin, FIXED.demoEnvId, p.id, { name: "Summer interns" });
+    await m.users.importUser(admin, FIXED.demoEnvId, { username: "intern-1", population: { id: p.id } });
+    expect((await rejection(m.manage.deletePopulation(admin, FIXED.demoEnvId, p.id))).status).toBe(400);
+    expect((await rejection(m.manage.deletePopulation(admin, FIXED.demoEnvId, refs.defaultPopulationId))).status).toBe(400);
+  });
+
+  it("keeps gateway user types' link attributes in order and refuses a read-only administrator", async () => {
+    const gw = await m.manage.createGateway(admin, FIXED.demoEnvId, { name: "Second LDAP", type: "LDAP" });
+    const ut = await m.manage.createGatewayUserType(admin, FIXED.demoEnvId, gw.id, { name: "Staff", orderedCorrelationAttributes: "mail, uid" });
+    expect(ut.orderedCorrelationAttributes).toEqual(["mail", "uid"]);
+    const reader = await administrator("reader", "Reader-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    expect((await rejection(m.manage.deleteGateway(reader, FIXED.demoEnvId, gw.id))).status).toBe(403);
+    await m.manage.deleteGateway(admin, FIXED.demoEnvId, gw.id);
+  });
+});
+
+describe("the API with a console session", () => {
+  async function sessionCookie(userId: string) {
+    const token = await encode({ token: { sub: userId }, secret: await m.keys.consoleSessionSecret(), salt: "authjs.session-token" });
+    return `authjs.session-token=${token}`;
+  }
+
+  it("accepts a console session, re-reading its roles so that a revoked role stops at once", async () => {
+    const reader = await administrator("session-reader", "Session-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    const cookie = await sessionCookie(reader.id);
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(200);
+    const [assignment] = await m.apps.listRoleAssignments(admin, FIXED.adminEnvId, { subject: { userId: reader.id } });
+    await m.apps.deleteRoleAssignment(admin, FIXED.adminEnvId, assignment!.id);
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it("refuses a forged or missing session with 401", async () => {
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie: "authjs.session-token=forged" } })).status).toBe(401);
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`)).status).toBe(401);
+  });
+
+  it("refuses a cross-origin write made with a console session", async () => {
+    const cookie = await sessionCookie(admin.id);
+    const res = await app.fetch(`/environments/${FIXED.demoEnvId}/users`, {
+      method: "POST",
+      headers: { cookie, origin: "https://evil.example", "content-type": "application/vnd.pingidentity.user.import+json" },
+      body: JSON.stringify({ username: "csrf-victim", population: { id: refs.defaultPopulationId } }),
+    });
+    expect(res.status).toBe(403);
+  });
+});
