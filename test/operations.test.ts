@@ -9,9 +9,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
+import { freePort, SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 
 const driver = process.env.TEST_DRIVER ?? "pglite";
 const IMPORT = "application/vnd.pingidentity.user.import+json";
@@ -389,5 +390,60 @@ describe("rate limits", () => {
     expect(limited).toBe(200);
     expect((await fetch(server.url + "/healthz", { headers: from("203.0.113.7") })).status).toBe(200);
     expect((await fetch(server.url + "/roles", { headers: from("203.0.113.8") })).status).toBe(401);
+  });
+});
+
+const hasRedis = (() => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasRedis)("rate limits in Redis (REDIS_URL)", () => {
+  let db: Db;
+  let server: RunningServer;
+  let redis: ChildProcess;
+  let redisPort: number;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const { default: Redis } = await import("ioredis");
+    for (let i = 0; i < 50; i++) {
+      const probe = new Redis({ port: redisPort, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+      const up = await probe.connect().then(() => true, () => false);
+      probe.disconnect();
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    db = await freshDb();
+    server = await startServer({ ...db.env, ...bootstrapEnv(), LOG_LEVEL: "silent", REDIS_URL: `redis://127.0.0.1:${redisPort}`, RATE_LIMIT_TOKEN_PER_IP: "2", RATE_LIMIT_TOKEN_WINDOW_SECONDS: "600" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+    redis?.kill("SIGTERM");
+  });
+
+  it("counts in Redis, not in the database", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await tokenFrom(server, ids.admin, ids.worker, "wrong")).res.status);
+    expect(statuses).toEqual([401, 401, 429]);
+    const { default: Redis } = await import("ioredis");
+    const client = new Redis({ port: redisPort, host: "127.0.0.1" });
+    try {
+      const keys = await client.keys("rl:token*");
+      expect(keys.length).toBe(1);
+      expect(Number(await client.get(keys[0]!))).toBe(3);
+    } finally {
+      client.disconnect();
+    }
+    if (db.sql) {
+      const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from rate_limits where key like 'rl:token%'`;
+      expect(row!.n).toBe(0);
+    }
   });
 });
