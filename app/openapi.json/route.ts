@@ -1,5 +1,8 @@
 import { apiBase, json, route } from "@/lib/api/http";
 import { openApiDocument } from "@/lib/openapi/document";
 
-/** The OpenAPI 3.1 description of the API, generated from the handlers' Zod schemas. Public. */
-export const GET = route(async (req) => json(openApiDocument(apiBase(req)), 200, { "cache-control": "public, max-age=300" }));
+/**
+ * The OpenAPI 3.1 description of the API, generated from the handlers' Zod schemas. Public.
+ * Its server is the origin itself: the token endpoint and the probes are not under /v1.
+ */
+export const GET = route(async (req) => json(openApiDocument(apiBase(req).replace(/\/v1$/, "")), 200, { "cache-control": "public, max-age=300" }));
