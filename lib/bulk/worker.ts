@@ -242,8 +242,9 @@ async function commit(
 
     const failures = [...baseFailures];
     // Duplicates across chunks: each username of the file is claimed once, by the first chunk
-    // to commit it; claims are made in sorted order so that two chunks never deadlock.
-    const live = outcomes.filter((o) => o.kind !== "fail");
+    // to commit it (a duplicate is reported as such, whatever else is wrong with it); claims are
+    // made in sorted order so that two chunks never deadlock.
+    const live = outcomes;
     let kept = live;
     if (live.length) {
       const sorted = [...live].sort((a, b) => (a.c.key < b.c.key ? -1 : a.c.key > b.c.key ? 1 : 0));
@@ -267,7 +268,7 @@ async function commit(
         kept = live.filter((o) => won.has(o.c.key));
       }
     }
-    for (const o of outcomes) if (o.kind === "fail") failures.push(o.failure);
+    for (const o of kept) if (o.kind === "fail") failures.push(o.failure);
 
     const creates = kept.filter((o): o is Extract<Outcome, { kind: "create" }> => o.kind === "create");
     const updates = kept.filter((o): o is Extract<Outcome, { kind: "update" }> => o.kind === "update");
