@@ -81,7 +81,7 @@ test("forces a password change and sets a password, with the policy's error on t
   await snap(page, testInfo, "password-set");
 });
 
-test("shows readers no actions, and hides other populations' users and mail from a scoped admin", async ({ envAdminPage, readOnlyPage, popAdminPage }) => {
+test("shows readers no actions and no mail, and hides other populations' mail from a scoped admin", async ({ envAdminPage, readOnlyPage, popAdminPage }) => {
   const username = unique("hidden");
   const email = `${username}@example.com`;
   const id = await importUser(envAdminPage.request, { username, email, lifecycle: { status: "VERIFICATION_REQUIRED" } });
@@ -89,6 +89,12 @@ test("shows readers no actions, and hides other populations' users and mail from
   await readOnlyPage.goto(`/console/environments/${E2E.demoEnvId}/users/${id}`);
   await expect(readOnlyPage.getByRole("heading", { name: username })).toBeVisible();
   await expect(readOnlyPage.getByRole("heading", { name: "Password and verification actions" })).toHaveCount(0);
+  // A message holds a code in clear: only those who may act on the user (users:write) see it.
+  await readOnlyPage.goto("/console/mailbox");
+  await expect(readOnlyPage.getByRole("heading", { name: "Mailbox" })).toBeVisible();
+  await expect(readOnlyPage.getByRole("link", { name: email })).toHaveCount(0);
+  await envAdminPage.goto("/console/mailbox");
+  await expect(envAdminPage.getByRole("link", { name: email })).toHaveCount(1);
 
   await popAdminPage.goto("/console/mailbox");
   await expect(popAdminPage.getByRole("heading", { name: "Mailbox" })).toBeVisible();

@@ -2,15 +2,17 @@ import "server-only";
 import { and, desc, eq, inArray, or, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
 import { emailOutbox, environments, users } from "@/db/schema";
-import { reach, reaches, visibleEnvironments, type Actor } from "@/lib/access";
+import { reach, reaches, type Actor } from "@/lib/access";
 import { notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/ids";
 
 /**
  * The development mailbox (spec 4): the email outbox as the console shows it when no SMTP
  * server is configured. A message holds a verification code in clear, so it is shown only to
- * administrators who may read its user (users:read on the user's population).
+ * administrators who may act on its user (users:write on the user's population: the same right
+ * that verifying with the code or resending it needs); read-only roles see no mail.
  */
+const MAILBOX_PERMISSION = "users:write" as const;
 export type MailboxEntry = {
   id: string;
   environmentId: string;
@@ -43,15 +45,16 @@ const columns = {
 };
 
 /**
- * SQL for "the actor may read this message's user": undefined for no restriction (an
- * organization-wide role: every role grants users:read), null when it may read none.
+ * SQL for "the actor may write this message's user": undefined for no restriction (an
+ * organization-wide role that grants users:write), null when it may see none.
  */
-function readableBy(actor: Actor): SQL | null | undefined {
-  const visible = visibleEnvironments(actor);
-  if (visible === "all") return undefined;
+function visibleTo(actor: Actor): SQL | null | undefined {
+  const envIds = new Set(actor.assignments.map((a) => a.environmentId).filter((e): e is string => !!e));
+  // reach() answers "all" for an organization-wide grant whatever the environment id.
+  if (reach(actor, MAILBOX_PERMISSION, "00000000-0000-0000-0000-000000000000")?.all) return undefined;
   const ors: SQL[] = [];
-  for (const envId of visible) {
-    const r = reach(actor, "users:read", envId);
+  for (const envId of envIds) {
+    const r = reach(actor, MAILBOX_PERMISSION, envId);
     if (!r) continue;
     ors.push(r.all ? eq(emailOutbox.environmentId, envId) : and(eq(emailOutbox.environmentId, envId), inArray(users.populationId, [...r.populations]))!);
   }
@@ -59,7 +62,7 @@ function readableBy(actor: Actor): SQL | null | undefined {
 }
 
 export async function listMailbox(actor: Actor, opts: { limit?: number } = {}): Promise<MailboxEntry[]> {
-  const where = readableBy(actor);
+  const where = visibleTo(actor);
   if (where === null) return [];
   const db = await getDb();
   const rows = await db
@@ -84,7 +87,7 @@ export async function getMailboxMessage(actor: Actor, id: string): Promise<Mailb
     .innerJoin(environments, eq(environments.id, emailOutbox.environmentId))
     .leftJoin(users, eq(users.id, emailOutbox.userId))
     .where(eq(emailOutbox.id, id));
-  if (!row || !row.populationId || !reaches(reach(actor, "users:read", row.environmentId), row.populationId)) {
+  if (!row || !row.populationId || !reaches(reach(actor, MAILBOX_PERMISSION, row.environmentId), row.populationId)) {
     throw notFound("The message was not found.");
   }
   const { populationId: _p, ...message } = row;

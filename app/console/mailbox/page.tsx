@@ -20,7 +20,7 @@ export default async function MailboxPage() {
   const smtp = !!process.env.SMTP_URL;
   return (
     <>
-      <PageHeader title="Mailbox" description="Email the product sends (verification codes), newest first. You see messages of users you may read." />
+      <PageHeader title="Mailbox" description="Email the product sends (verification codes), newest first. You see messages of users you may manage." />
       <Alert tone="info" className="mb-6">
         {smtp
           ? "SMTP delivery is configured (SMTP_URL): messages are sent and their bodies discarded once the SMTP server accepts them."
