@@ -97,6 +97,8 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     status: "UPLOADING",
   });
 
+  // One chunk is written while the next is parsed: at most two chunks are in memory.
+  let writing: Promise<unknown> = Promise.resolve();
   try {
     const limit = maxRows();
     const perChunk = chunkRows();
@@ -104,8 +106,13 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     let seq = 0;
     let lines: string[] = [];
     const flush = async () => {
+      await writing;
       if (!lines.length) return;
-      await db.insert(userImportChunks).values({ jobId: id, seq: seq++, rowCount: lines.length, data: lines.join("\n") });
+      const values = { jobId: id, seq: seq++, rowCount: lines.length, data: lines.join("\n") };
+      // A real promise: a Drizzle query runs again each time it is awaited.
+      writing = (async () => void (await db.insert(userImportChunks).values(values)))();
+      // Handled here so that a failed write is not an unhandled rejection; awaited at the next flush.
+      writing.catch(() => {});
       lines = [];
     };
     for await (const r of parseRows(options.format, file)) {
@@ -116,6 +123,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
       if (lines.length >= perChunk) await flush();
     }
     await flush();
+    await writing;
     const now = new Date();
     const [job] = await db
       .update(userImportJobs)
@@ -133,6 +141,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     return job;
   } catch (err) {
     // An upload that failed leaves nothing behind: no job, no chunk, no user.
+    await writing.catch(() => {});
     await db.delete(userImportJobs).where(eq(userImportJobs.id, id)).catch(() => {});
     throw err;
   }

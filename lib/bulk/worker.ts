@@ -102,10 +102,12 @@ async function processChunk(owner: string, chunk: Claimed): Promise<boolean> {
   const db = await getDb();
   const [job] = await db.select().from(userImportJobs).where(eq(userImportJobs.id, chunk.jobId));
   if (!job) return false;
-  await db
-    .update(userImportJobs)
-    .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date() })
-    .where(and(eq(userImportJobs.id, job.id), eq(userImportJobs.status, "QUEUED")));
+  if (job.status === "QUEUED") {
+    await db
+      .update(userImportJobs)
+      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date() })
+      .where(and(eq(userImportJobs.id, job.id), eq(userImportJobs.status, "QUEUED")));
+  }
 
   const stored = chunk.data.split("\n").map((l) => JSON.parse(l) as StoredRow);
   if (chunk.attempts > MAX_ATTEMPTS) {
@@ -186,7 +188,7 @@ async function decide(db: Executor, actor: Actor, job: UserImportJobRow, candida
     await db.execute(sql`
       select id, lower(username) as k, population_id from users
       where environment_id = ${job.environmentId}
-        and lower(username) in (select json_array_elements_text(${JSON.stringify(candidates.map((c) => c.key))}::json))`),
+        and lower(username) = any(array(select json_array_elements_text(${JSON.stringify(candidates.map((c) => c.key))}::json)))`),
   );
   const existing = new Map(existingRows.map((e) => [e.k, e]));
   const readable = reach(actor, "users:read", job.environmentId);
