@@ -1,4 +1,4 @@
-import { actorFromBearer } from "@/lib/auth/tokens";
+import { actorFromRequest } from "@/lib/auth/request-actor";
 import { apiBase, json, mediaType, route } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
 import { requireEnvironment } from "@/lib/environments";
@@ -7,7 +7,7 @@ import { uploadSource } from "@/lib/bulk/upload";
 
 /** Starts a bulk import: the file streams into the database, then 202 with the job. */
 export const POST = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const source = await uploadSource(req, mediaType(req));
   try {
@@ -22,7 +22,7 @@ export const POST = route<{ envID: string }>(async (req, { envID }) => {
 });
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const limit = parseLimit(new URL(req.url).searchParams.get("limit"), 100, 1000);
   const jobs = await listImportJobs(actor, envId, limit);

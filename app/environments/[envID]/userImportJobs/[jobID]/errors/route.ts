@@ -1,4 +1,4 @@
-import { actorFromBearer } from "@/lib/auth/tokens";
+import { actorFromRequest } from "@/lib/auth/request-actor";
 import { apiBase, route } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import { getImportJob, importErrors } from "@/lib/bulk/jobs";
@@ -6,7 +6,7 @@ import { errorReportStream } from "@/lib/bulk/report";
 
 /** The job's error report: JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
 export const GET = route<{ envID: string; jobID: string }>(async (req, { envID, jobID }) => {
-  const actor = await actorFromBearer(req);
+  const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const job = await getImportJob(actor, envId, jobID);
   const url = new URL(req.url);

@@ -1,0 +1,337 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { BULK_COLUMN_PATHS, CSV_TEMPLATE, matchColumn } from "@/lib/bulk/columns";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Label } from "@/components/ui/label";
+import { Select } from "@/components/ui/select";
+import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
+
+type Population = { id: string; name: string; isDefault: boolean };
+type Job = {
+  id: string;
+  status: "UPLOADING" | "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
+  dryRun: boolean;
+  counts: { total: number; processed: number; created: number; updated: number; skipped: number; failed: number };
+  progress: { rowsDone: number; totalRows: number; percent: number; rowsPerSecond: number; estimatedSecondsLeft: number | null };
+};
+type ErrorLine = { row: number; username: string | null; target: string | null; code: string; message: string };
+
+const IGNORE = "";
+const formatOf = (name: string) => (/\.csv$/i.test(name) ? "csv" : /\.(ndjson|jsonl)$/i.test(name) ? "ndjson" : /\.json$/i.test(name) ? "json" : null);
+const ended = (j: Job | null) => !!j && j.status !== "QUEUED" && j.status !== "RUNNING" && j.status !== "UPLOADING";
+
+/** Reads the first line of a CSV file (the header) without reading the rest. */
+async function readHeader(file: File): Promise<string[]> {
+  const head = await file.slice(0, 64 * 1024).text();
+  const line = head.replace(/^\uFEFF/, "").split(/\r?\n/)[0] ?? "";
+  return line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
+}
+
+/** The file with its header row replaced by the mapped attribute paths (the rest is sliced, not read). */
+async function remapped(file: File, header: string[], mapping: string[]): Promise<Blob> {
+  const head = await file.slice(0, 64 * 1024).text();
+  const firstBreak = head.search(/\r?\n/);
+  const headerBytes = new TextEncoder().encode(firstBreak < 0 ? head : head.slice(0, firstBreak)).byteLength;
+  const kept = header.map((_, i) => mapping[i] || `ignored${i}`);
+  return new Blob([kept.join(",") + "\n", file.slice(headerBytes + (head[firstBreak] === "\r" ? 2 : 1))], { type: "text/csv" });
+}
+
+export function ImportWizard({ environmentId, populations }: { environmentId: string; populations: Population[] }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const search = useSearchParams();
+  const base = `/environments/${environmentId}/userImportJobs`;
+
+  const [file, setFile] = useState<File | null>(null);
+  const [header, setHeader] = useState<string[]>([]);
+  const [mapping, setMapping] = useState<string[]>([]);
+  const [defaultPopulation, setDefaultPopulation] = useState(populations.find((p) => p.isDefault)?.id ?? populations[0]?.id ?? "");
+  const [onConflict, setOnConflict] = useState("fail");
+  const [uploadPercent, setUploadPercent] = useState<number | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
+  const [errors, setErrors] = useState<ErrorLine[]>([]);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const jobId = search.get("job");
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const choose = useCallback(async (f: File | undefined) => {
+    setProblem(null);
+    setJob(null);
+    setErrors([]);
+    if (!f) return;
+    if (!formatOf(f.name)) {
+      setProblem("Choose a .csv, .ndjson, .jsonl or .json file.");
+      return;
+    }
+    setFile(f);
+    if (formatOf(f.name) === "csv") {
+      const h = await readHeader(f);
+      setHeader(h);
+      setMapping(h.map((c) => matchColumn(c) ?? IGNORE));
+    } else {
+      setHeader([]);
+      setMapping([]);
+    }
+  }, []);
+
+  // Polls the job in the URL (?job=...), so that progress survives a page reload.
+  useEffect(() => {
+    if (!jobId) return;
+    let stop = false;
+    const poll = async () => {
+      const res = await fetch(`${base}/${jobId}`, { cache: "no-store" });
+      if (!res.ok || stop) return;
+      const j = (await res.json()) as Job;
+      setJob(j);
+      if (ended(j)) {
+        const e = await fetch(`${base}/${jobId}/errors`, { cache: "no-store" });
+        if (e.ok) setErrors(((await e.json()) as { _embedded: { errors: ErrorLine[] } })._embedded.errors.slice(0, 200));
+        return;
+      }
+      timer.current = setTimeout(poll, 700);
+    };
+    void poll();
+    return () => {
+      stop = true;
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [jobId, base]);
+
+  const start = async (dryRun: boolean) => {
+    if (!file) return;
+    setProblem(null);
+    setErrors([]);
+    setJob(null);
+    const format = formatOf(file.name)!;
+    if (format === "csv" && !mapping.includes("username")) {
+      setProblem("Map one column to username.");
+      return;
+    }
+    const body = format === "csv" ? await remapped(file, header, mapping) : file;
+    const form = new FormData();
+    form.set("dryRun", String(dryRun));
+    form.set("onConflict", onConflict);
+    form.set("format", format);
+    if (defaultPopulation) form.set("defaultPopulationId", defaultPopulation);
+    form.set("file", body, file.name);
+    // XMLHttpRequest, not fetch: it reports upload progress.
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", base);
+    xhr.upload.onprogress = (e) => e.lengthComputable && setUploadPercent(Math.round((e.loaded / e.total) * 100));
+    xhr.onload = () => {
+      setUploadPercent(null);
+      const answer = JSON.parse(xhr.responseText || "{}") as Job & { message?: string; details?: { message: string }[] };
+      if (xhr.status !== 202) {
+        setProblem(answer.details?.map((d) => d.message).join(" ") || answer.message || `The upload failed (${xhr.status}).`);
+        return;
+      }
+      router.replace(`${pathname}?job=${answer.id}`);
+    };
+    xhr.onerror = () => {
+      setUploadPercent(null);
+      setProblem("The upload failed: check the connection and try again.");
+    };
+    setUploadPercent(0);
+    xhr.send(form);
+  };
+
+  const used = mapping.filter(Boolean);
+  const duplicateMapping = used.length !== new Set(used).size;
+  const busy = uploadPercent !== null || (!!job && !ended(job));
+
+  return (
+    <div className="space-y-6">
+      <Card>
+        <CardHeader>
+          <CardTitle>1. File</CardTitle>
+          <CardDescription>
+            CSV with a header row of attribute paths (UTF-8), JSON Lines, or a JSON array of users; up to 1,000,000 rows.{" "}
+            <a className="text-indigo-600 underline" href={`data:text/csv;charset=utf-8,${encodeURIComponent(CSV_TEMPLATE)}`} download="users-template.csv">
+              Download a CSV template
+            </a>
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <label
+            onDragOver={(e) => {
+              e.preventDefault();
+              setDragging(true);
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDragging(false);
+              void choose(e.dataTransfer.files[0]);
+            }}
+            className={`flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed p-8 text-sm ${dragging ? "border-indigo-500 bg-indigo-50" : "border-slate-300"}`}
+          >
+            <span className="font-medium text-slate-800">{file ? `${file.name} (${(file.size / 1024).toFixed(0)} KB)` : "Drop a file here, or click to choose one"}</span>
+            <input type="file" className="sr-only" accept=".csv,.ndjson,.jsonl,.json" aria-label="File to import" onChange={(e) => void choose(e.target.files?.[0])} />
+          </label>
+        </CardContent>
+      </Card>
+
+      {file && (
+        <Card>
+          <CardHeader>
+            <CardTitle>2. Columns and options</CardTitle>
+            <CardDescription>Columns are matched to attributes by their header; change any match, or ignore a column.</CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-4">
+            {header.length > 0 && (
+              <Table aria-label="Column mapping">
+                <THead>
+                  <tr>
+                    <TH>Column in the file</TH>
+                    <TH>Attribute</TH>
+                  </tr>
+                </THead>
+                <TBody>
+                  {header.map((h, i) => (
+                    <TR key={i}>
+                      <TD className="font-mono text-xs">{h}</TD>
+                      <TD>
+                        <Select
+                          aria-label={`Attribute for column ${h}`}
+                          value={mapping[i] ?? IGNORE}
+                          onChange={(e) => setMapping((m) => m.map((v, j) => (j === i ? e.target.value : v)))}
+                        >
+                          <option value={IGNORE}>(ignore)</option>
+                          {BULK_COLUMN_PATHS.map((p) => (
+                            <option key={p} value={p}>
+                              {p}
+                            </option>
+                          ))}
+                        </Select>
+                      </TD>
+                    </TR>
+                  ))}
+                </TBody>
+              </Table>
+            )}
+            {duplicateMapping && <Alert tone="warning">Two columns are mapped to the same attribute.</Alert>}
+            <div className="grid gap-4 sm:grid-cols-2">
+              <div>
+                <Label htmlFor="defaultPopulation">Population for rows without population.id</Label>
+                <Select id="defaultPopulation" value={defaultPopulation} onChange={(e) => setDefaultPopulation(e.target.value)}>
+                  {populations.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name}
+                      {p.isDefault ? " (default)" : ""}
+                    </option>
+                  ))}
+                </Select>
+              </div>
+              <div>
+                <Label htmlFor="onConflict">When the username already exists</Label>
+                <Select id="onConflict" value={onConflict} onChange={(e) => setOnConflict(e.target.value)}>
+                  <option value="fail">Report the row as an error</option>
+                  <option value="skip">Skip the row</option>
+                  <option value="update">Update the user&apos;s profile attributes</option>
+                </Select>
+              </div>
+            </div>
+            <div className="flex gap-3">
+              <Button variant="secondary" disabled={busy || duplicateMapping} onClick={() => void start(true)}>
+                Validate (dry run)
+              </Button>
+              <Button disabled={busy || duplicateMapping} onClick={() => void start(false)}>
+                Import
+              </Button>
+            </div>
+          </CardContent>
+        </Card>
+      )}
+
+      {problem && (
+        <Alert tone="error" role="alert">
+          {problem}
+        </Alert>
+      )}
+
+      {uploadPercent !== null && <Progress label={`Uploading: ${uploadPercent}%`} percent={uploadPercent} />}
+
+      {job && (
+        <Card aria-live="polite">
+          <CardHeader>
+            <CardTitle>{job.dryRun ? "Validation (dry run: no user written)" : "Import"}: {job.status.toLowerCase()}</CardTitle>
+          </CardHeader>
+          <CardContent className="space-y-4">
+            {!ended(job) && (
+              <Progress
+                label={`${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
+                percent={job.progress.percent}
+              />
+            )}
+            <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
+              {(
+                [
+                  ["Rows", job.counts.total],
+                  [job.dryRun ? "Valid" : "Created", job.counts.created],
+                  ["Updated", job.counts.updated],
+                  ["Skipped", job.counts.skipped],
+                  ["Failed", job.counts.failed],
+                ] as const
+              ).map(([k, v]) => (
+                <div key={k} className="rounded-md bg-slate-50 p-2">
+                  <dt className="text-xs text-slate-500">{k}</dt>
+                  <dd className="text-lg font-semibold text-slate-900">{v.toLocaleString()}</dd>
+                </div>
+              ))}
+            </dl>
+            {ended(job) && job.counts.failed > 0 && (
+              <>
+                <a className="text-sm text-indigo-600 underline" href={`${base}/${job.id}/errors?format=csv`}>
+                  Download the error report (CSV)
+                </a>
+                <Table aria-label="Rows with errors">
+                  <THead>
+                    <tr>
+                      <TH>Row</TH>
+                      <TH>Username</TH>
+                      <TH>Attribute</TH>
+                      <TH>Code</TH>
+                      <TH>Message</TH>
+                    </tr>
+                  </THead>
+                  <TBody>
+                    {errors.map((e) => (
+                      <TR key={e.row}>
+                        <TD>{e.row}</TD>
+                        <TD>{e.username}</TD>
+                        <TD className="font-mono text-xs">{e.target}</TD>
+                        <TD className="font-mono text-xs">{e.code}</TD>
+                        <TD>{e.message}</TD>
+                      </TR>
+                    ))}
+                  </TBody>
+                </Table>
+              </>
+            )}
+            {ended(job) && job.dryRun && file && (
+              <Button disabled={busy} onClick={() => void start(false)}>
+                Import the valid rows now
+              </Button>
+            )}
+          </CardContent>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+function Progress({ label, percent }: { label: string; percent: number }) {
+  return (
+    <div>
+      <div className="mb-1 text-sm text-slate-700">{label}</div>
+      <div role="progressbar" aria-label={label} aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100} className="h-2 w-full overflow-hidden rounded-full bg-slate-200">
+        <div className="h-full bg-indigo-600 transition-all" style={{ width: `${percent}%` }} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import { reach, reaches } from "@/lib/access";
+import { requireConsoleActor } from "@/lib/auth/console";
+import { getEnvironment, listPopulations } from "@/lib/environments";
+import { PageHeader } from "@/components/console/page-header";
+import { Alert } from "@/components/ui/alert";
+import { ImportWizard } from "./import-wizard";
+
+/**
+ * The bulk import wizard. The file's bytes stream through the jobs API
+ * (POST /environments/{envID}/userImportJobs, with the console session), which checks the
+ * administrator's role per row exactly as for an API caller.
+ */
+export default async function BulkImportPage({ params }: { params: Promise<{ envID: string }> }) {
+  const actor = await requireConsoleActor();
+  const env = await getEnvironment(actor, (await params).envID);
+  const writeReach = reach(actor, "users:write", env.id);
+  const crumbs = [
+    { href: "/console/environments", label: "Environments" },
+    { href: `/console/environments/${env.id}/users`, label: `${env.name} · Users` },
+  ];
+  if (!writeReach) {
+    return (
+      <>
+        <PageHeader title="Bulk import" crumbs={crumbs} />
+        <Alert tone="warning" title="Read-only access">Your roles in this environment do not allow importing users.</Alert>
+      </>
+    );
+  }
+  const pops = (await listPopulations(actor, env.id)).filter((p) => reaches(writeReach, p.id));
+  return (
+    <>
+      <PageHeader title="Bulk import" description={`Import a CSV, JSON Lines or JSON file of users into ${env.name}: validate first, then import.`} crumbs={crumbs} />
+      <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} />
+    </>
+  );
+}
