@@ -25,14 +25,15 @@ const chromium = "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "./e2e",
-  outputDir: "./test-results/e2e",
+  // Separate folders let several runs (e.g. engineers on one machine) keep their own artifacts.
+  outputDir: process.env.E2E_OUTPUT_DIR || "./test-results/e2e",
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  reporter: [["list"], ["html", { open: "never", outputFolder: process.env.E2E_REPORT_DIR || "playwright-report" }]],
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -56,6 +56,30 @@ test("imports a user by form and finds them in the list", async ({ envAdminPage:
   await snap(page, testInfo, "users-list");
 });
 
+test("choosing a gateway user type asks for exactly its link attributes, and the user is linked", async ({ envAdminPage: page }, testInfo) => {
+  const username = unique("ldap");
+  const form = new ImportUserPage(page, E2E.demoEnvId);
+  await form.goto();
+  await form.fill({ username });
+  await page.getByLabel("Gateway user type").selectOption({ label: "Employees" });
+  const linkInputs = page.getByLabel(/^Link attribute: /);
+  await expect(linkInputs).toHaveCount(3);
+  expect(await linkInputs.evaluateAll((els) => els.map((e) => e.id && document.querySelector(`label[for="${e.id}"]`)?.textContent))).toEqual([
+    "Link attribute: uid",
+    "Link attribute: mail",
+    "Link attribute: employeeNumber",
+  ]);
+  await expect(page.getByLabel("Password", { exact: true })).toHaveCount(0);
+  await page.getByLabel("Link attribute: uid").fill(username);
+  await page.getByLabel("Link attribute: employeeNumber").fill("E-1001");
+  await snap(page, testInfo, "gateway-link-attributes");
+  await form.submit();
+  await expect(page).toHaveURL(/notice=imported/);
+  await expect(page.getByText("Corporate LDAP")).toBeVisible();
+  await expect(page.getByText("E-1001")).toBeVisible();
+  await snap(page, testInfo, "gateway-user");
+});
+
 test("a duplicate username shows the error on the username field", async ({ envAdminPage: page }, testInfo) => {
   const username = unique("grace");
   const form = new ImportUserPage(page, E2E.demoEnvId);

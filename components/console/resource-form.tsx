@@ -68,7 +68,8 @@ export function ResourceForm({
       aria-busy={pending}
     >
       <div aria-live="polite">
-        {state.message && !state.ok && <Alert tone="error">{state.message}</Alert>}
+        {/* A problem with a field is shown under that field only. */}
+        {state.message && !state.ok && !fields.some((f) => state.errors?.[f.name]?.length) && <Alert tone="error">{state.message}</Alert>}
         {state.ok && state.notice && <Alert tone="success">{state.notice}</Alert>}
         {state.ok && state.secret && (
           <Alert tone="warning" title={state.secret.label} className="mt-2">
