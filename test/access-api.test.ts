@@ -119,11 +119,14 @@ describe("role assignments", () => {
     const byId = await post(envAdmin, base, { role: { id: ROLE_IDS.IDENTITY_DATA_ADMIN }, scope: { type: "POPULATION", id: refs.defaultPopulationId } });
     expect(byId.status, byId.text).toBe(201);
     expect(byId.body).toMatchObject({ role: { id: ROLE_IDS.IDENTITY_DATA_ADMIN }, scope: { type: "POPULATION", id: refs.defaultPopulationId } });
+    // Read Only's permissions are within the caller's Identity Data Admin over the environment.
     const byName = await post(envAdmin, base, { role: { name: "Identity Data Read Only" }, scope: { type: "ENVIRONMENT", id: D } });
-    expect(byName.status).toBe(403); // not held by the caller
+    expect(byName.status, byName.text).toBe(201);
+    expect(byName.body.role.id).toBe(ROLE_IDS.IDENTITY_DATA_READ_ONLY);
 
     const list = await envAdmin.get(base);
-    expect(list.body._embedded.roleAssignments.map((r: { id: string }) => r.id)).toEqual([byId.body.id]);
+    expect(list.body._embedded.roleAssignments.map((r: { id: string }) => r.id)).toEqual([byId.body.id, byName.body.id]);
+    expect((await envAdmin.request(`${base}/${byName.body.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await envAdmin.get(`${base}/${byId.body.id}`)).status).toBe(200);
 
     const tokenRes = await tokenOf(D, appId, created.body.clientSecret);
