@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drainImportJobs } from "@/lib/bulk/worker";
+import { drainImportJobs, expireStaleUploads } from "@/lib/bulk/worker";
 import { closeHashPool } from "@/lib/bulk/hash-pool";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
@@ -280,5 +280,28 @@ describe("jobs", () => {
     expect(again.status).toBe(400);
     expect((await get(`${envPath}/userImportJobs/${FIXED.workerId}`)).status).toBe(404);
     expect((await get(`${envPath}/userImportJobs/not-a-uuid`)).status).toBe(404);
+  });
+});
+
+describe("uploads cut off by a crash", () => {
+  it("are marked FAILED after their time and their stored chunks dropped; nothing is imported", async () => {
+    const { getDb } = await import("@/db");
+    const { userImportJobs, userImportChunks } = await import("@/db/schema");
+    const { eq, sql } = await import("drizzle-orm");
+    const db = await getDb();
+    const id = crypto.randomUUID();
+    await db.insert(userImportJobs).values({
+      id, environmentId: FIXED.demoEnvId, actorType: "APPLICATION", actorId: FIXED.workerId, format: "csv", status: "UPLOADING",
+      createdAt: new Date(Date.now() - 2 * 3600_000),
+    });
+    await db.insert(userImportChunks).values({ jobId: id, seq: 0, rowCount: 1, data: JSON.stringify({ r: 2, b: { username: `stale-${tag()}` } }) });
+    const before = await app.countUsers();
+    await expireStaleUploads();
+    await drainImportJobs();
+    const [job] = await db.select().from(userImportJobs).where(eq(userImportJobs.id, id));
+    expect(job?.status).toBe("FAILED");
+    const [left] = await db.select({ n: sql<number>`count(*)::int` }).from(userImportChunks).where(eq(userImportChunks.jobId, id));
+    expect(left?.n).toBe(0);
+    expect(await app.countUsers()).toBe(before);
   });
 });

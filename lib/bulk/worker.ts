@@ -353,6 +353,21 @@ async function runClaimed(owner: string, chunk: Claimed): Promise<void> {
   }
 }
 
+/**
+ * An upload whose server died mid-file never reaches QUEUED: after an hour it is marked FAILED
+ * and its stored chunks are dropped (its rows were never imported: a job runs only once whole).
+ */
+export async function expireStaleUploads(maxAgeSeconds = 3600): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const stale = rowsOf<{ id: string }>(
+      await tx.execute(sql`update user_import_jobs set status = 'FAILED', finished_at = now(), updated_at = now()
+        where status = 'UPLOADING' and created_at < now() - ${`${maxAgeSeconds} seconds`}::interval returning id`),
+    );
+    for (const { id } of stale) await tx.execute(sql`delete from user_import_chunks where job_id = ${id}`);
+  });
+}
+
 export type BulkWorker = { stop: () => Promise<void> };
 
 /**
@@ -395,9 +410,12 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
+  const janitor = setInterval(() => void expireStaleUploads().catch(() => {}), 60_000);
+  janitor.unref();
   return {
     stop: async () => {
       stopped = true;
+      clearInterval(janitor);
       wakeAll();
       await Promise.allSettled(loops);
     },
