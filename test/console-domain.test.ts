@@ -44,7 +44,7 @@ function ssha(password: string): string {
 }
 
 /** A new administrator (user of the admin environment) holding exactly these assignments. */
-async function administrator(username: string, password: string, grants: Parameters<typeof m.apps.createRoleAssignment>[2][] = []): Promise<Actor & { id: string }> {
+async function administrator(username: string, password: string, grants: Omit<Parameters<typeof m.apps.createRoleAssignment>[2], "subject">[] = []): Promise<Actor & { id: string }> {
   const u = await m.users.importUser(admin, FIXED.adminEnvId, { username, population: { id: adminPopulationId }, password: { value: password } });
   for (const g of grants) await m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { ...g, subject: { userId: u.id } });
   return { type: "USER", id: u.id, via: "CONSOLE", assignments: await m.tokens.loadAssignments({ userId: u.id }) };
@@ -120,7 +120,7 @@ describe("worker applications", () => {
   });
 
   it("refuses anyone but an Environment Admin of the environment", async () => {
-    const dataAdmin = await administrator("data-admin", "Data-admin-pass-1", [{ role: "IDENTITY_DATA_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } } as never]);
+    const dataAdmin = await administrator("data-admin", "Data-admin-pass-1", [{ role: "IDENTITY_DATA_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } }]);
     expect((await rejection(m.apps.createApplication(dataAdmin, FIXED.adminEnvId, { name: "x" }))).status).toBe(403);
     expect((await rejection(m.apps.listApplications(dataAdmin, FIXED.adminEnvId))).status).toBe(403);
   });
@@ -128,7 +128,7 @@ describe("worker applications", () => {
 
 describe("role assignments", () => {
   it("lets an admin grant only what it holds, over a scope it holds it on", async () => {
-    const demoAdmin = await administrator("demo-env-admin", "Demo-env-admin-1", [{ role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    const demoAdmin = await administrator("demo-env-admin", "Demo-env-admin-1", [{ role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
     const worker = await m.apps.createApplication(admin, FIXED.demoEnvId, { name: "demo worker" });
     const granted = await m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, {
       subject: { applicationId: worker.application.id },
@@ -177,7 +177,7 @@ describe("environment resources", () => {
     const gw = await m.manage.createGateway(admin, FIXED.demoEnvId, { name: "Second LDAP", type: "LDAP" });
     const ut = await m.manage.createGatewayUserType(admin, FIXED.demoEnvId, gw.id, { name: "Staff", orderedCorrelationAttributes: "mail, uid" });
     expect(ut.orderedCorrelationAttributes).toEqual(["mail", "uid"]);
-    const reader = await administrator("reader", "Reader-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    const reader = await administrator("reader", "Reader-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
     expect((await rejection(m.manage.deleteGateway(reader, FIXED.demoEnvId, gw.id))).status).toBe(403);
     await m.manage.deleteGateway(admin, FIXED.demoEnvId, gw.id);
   });
@@ -190,7 +190,7 @@ describe("the API with a console session", () => {
   }
 
   it("accepts a console session, re-reading its roles so that a revoked role stops at once", async () => {
-    const reader = await administrator("session-reader", "Session-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } } as never]);
+    const reader = await administrator("session-reader", "Session-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
     const cookie = await sessionCookie(reader.id);
     expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(200);
     const [assignment] = await m.apps.listRoleAssignments(admin, FIXED.adminEnvId, { subject: { userId: reader.id } });

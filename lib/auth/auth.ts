@@ -5,6 +5,7 @@ import { authConfig } from "./auth.config";
 import { consoleSessionSecret } from "./signing-key";
 import { authenticateAdministrator } from "./sign-in";
 import { log, safeError } from "@/lib/log";
+import { CLIENT_IP_HEADER } from "./client-ip";
 
 /** Auth.js refuses a sign-in with this: the one message for unknown user and wrong password. */
 export class InvalidCredentials extends CredentialsSignin {
@@ -15,10 +16,13 @@ export class TooManyAttempts extends CredentialsSignin {
   code = "throttled";
 }
 
-/** The client address, as the proxy in front (or Next.js itself) reports it. */
+/**
+ * The client address as our production server determined it (see CLIENT_IP_HEADER), never
+ * X-Forwarded-For as sent, which a client could vary to dodge the per-address throttle. Under
+ * `next dev` there is no such server and only the per-account throttle applies.
+ */
 export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
+  return headers.get(CLIENT_IP_HEADER) || null;
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({

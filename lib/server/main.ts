@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import next from "next";
 import { clientIp, createApiAdapter, responseNotes } from "./api-adapter";
+import { CLIENT_IP_HEADER } from "@/lib/auth/client-ip";
 import { log } from "@/lib/log";
 import { stripV1 } from "./routes";
 // Generated at build time from the app/ tree (lib/server/build.mjs).
@@ -101,6 +102,9 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   const serveApi = createApiAdapter(apiRoutes, stripV1);
   const server = http.createServer((req, res) => {
     logRequest(req, res);
+    // The caller's address as this server determined it (TRUST_PROXY rules), for console
+    // sign-in throttling under Next.js; always overwritten, so a client cannot choose it.
+    req.headers[CLIENT_IP_HEADER] = clientIp(req);
     serveApi(req, res)
       .then((served) => (served ? undefined : handle(req, res)))
       .catch((err) => {
