@@ -19,7 +19,7 @@ export function EditDetails({ summary, children }: { summary: string; children: 
       <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus-visible:outline-2 focus-visible:outline-indigo-600">
         {summary}
       </summary>
-      <div className="mt-3 rounded-lg border border-slate-200 bg-slate-50 p-4">{children}</div>
+      <div className="mt-3 min-w-72 rounded-lg border border-slate-200 bg-slate-50 p-4 text-left">{children}</div>
     </details>
   );
 }
