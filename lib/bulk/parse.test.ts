@@ -63,6 +63,15 @@ describe("CSV", () => {
     ]);
   });
 
+  it("reads a file that mixes CRLF and LF line ends", async () => {
+    const out = await rows("csv", 'username,title\nann,"a, b"\r\nbob,"c"\ncid,d\r\n', 4);
+    expect(out).toEqual([
+      { row: 2, body: { username: "ann", title: "a, b" } },
+      { row: 3, body: { username: "bob", title: "c" } },
+      { row: 4, body: { username: "cid", title: "d" } },
+    ]);
+  });
+
   it("reads unicode split across chunk boundaries", async () => {
     const out = await rows("csv", "username,name.given\nzoë,Ζωή 🦊\n小林,さくら\n", 1);
     expect(out.map((r) => ("body" in r ? r.body : null))).toEqual([

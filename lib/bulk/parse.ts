@@ -78,7 +78,14 @@ async function* csvRows(source: Readable): AsyncGenerator<ParsedRow> {
   // Blank lines are kept (as one empty field) so that row numbers match a spreadsheet's; a quoted
   // field spanning several lines stays one record, hence one row.
   const parser = source.pipe(
-    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_ROW_BYTES }),
+    parseCsv({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      max_record_size: MAX_ROW_BYTES,
+      // Files that mix CRLF and LF (edited by hand, or concatenated) are read line by line too.
+      record_delimiter: ["\r\n", "\n"],
+    }),
   );
   source.on("error", (err) => parser.destroy(err));
   let paths: string[] | null = null;

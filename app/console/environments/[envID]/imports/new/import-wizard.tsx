@@ -37,7 +37,8 @@ async function remapped(file: File, header: string[], mapping: string[]): Promis
   const firstBreak = head.search(/\r?\n/);
   const headerBytes = new TextEncoder().encode(firstBreak < 0 ? head : head.slice(0, firstBreak)).byteLength;
   const kept = header.map((_, i) => mapping[i] || `ignored${i}`);
-  return new Blob([kept.join(",") + "\n", file.slice(headerBytes + (head[firstBreak] === "\r" ? 2 : 1))], { type: "text/csv" });
+  const crlf = head[firstBreak] === "\r";
+  return new Blob([kept.join(",") + (crlf ? "\r\n" : "\n"), file.slice(headerBytes + (crlf ? 2 : 1))], { type: "text/csv" });
 }
 
 export function ImportWizard({ environmentId, populations }: { environmentId: string; populations: Population[] }) {
