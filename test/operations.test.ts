@@ -252,6 +252,25 @@ describe("request logs, headers and probes", () => {
     expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self' 'unsafe-inline'/);
   });
 
+  it("keeps Next's origin check on server actions: a cross-origin action call is refused before lookup", async () => {
+    const action = (origin: string) =>
+      fetch(server.url + "/login", {
+        method: "POST",
+        body: "[]",
+        headers: { origin, "next-action": "7f" + "ab".repeat(20), "content-type": "text/plain;charset=UTF-8" },
+        redirect: "manual",
+      });
+    const sameOrigin = await action(server.url);
+    await sameOrigin.arrayBuffer();
+    // Same origin: the request gets as far as looking the (unknown) action up.
+    expect(sameOrigin.headers.get("x-nextjs-action-not-found")).toBe("1");
+    const crossOrigin = await action("https://evil.example");
+    await crossOrigin.arrayBuffer();
+    expect(crossOrigin.status).toBe(500);
+    expect(crossOrigin.headers.get("x-nextjs-action-not-found")).toBeNull();
+    expect(server.output()).toContain("Invalid Server Actions request");
+  });
+
   it("sets Auth.js cookies HttpOnly and SameSite=Lax, and Secure only behind HTTPS", async () => {
     const cookiesOf = async (headers: Record<string, string>) => (await fetch(server.url + "/api/auth/csrf", { headers })).headers.getSetCookie();
     const plain = await cookiesOf({});
