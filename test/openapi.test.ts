@@ -32,8 +32,9 @@ async function call(p: string, init: RequestInit & { token?: string | null } = {
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   const res = await app.fetch(p, { ...init, headers });
   const text = await res.text();
-  recorded.push({ method: init.method ?? "GET", path: new URL(p, "http://x").pathname, status: res.status, contentType: res.headers.get("content-type"), text });
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  const contentType = res.headers.get("content-type");
+  recorded.push({ method: init.method ?? "GET", path: new URL(p, "http://x").pathname, status: res.status, contentType, text });
+  return { status: res.status, body: text && contentType?.includes("json") ? JSON.parse(text) : undefined };
 }
 
 function templateOf(concrete: string): string | undefined {
@@ -201,6 +202,8 @@ describe("responses conform to the document", () => {
     await call(`/environments/${D}/userImportJobs`, { token });
     await call(`/environments/${D}/userImportJobs/${job.body.id}`, { token });
     await call(`/environments/${D}/userImportJobs/${crypto.randomUUID()}`, { token });
+    await call(`/environments/${D}/userImportJobs/${job.body.id}/errors`, { token });
+    await call(`/environments/${D}/userImportJobs/${job.body.id}/errors?format=csv`, { token });
 
     const problems: string[] = [];
     const statuses = new Set<number>();

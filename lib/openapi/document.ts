@@ -73,7 +73,7 @@ type Op = {
   auth?: boolean;
   body?: Record<string, string | null>; // media type -> schema name (null: no body)
   bodyRequired?: boolean;
-  ok: Record<string, { description: string; schema?: string; type?: string; headers?: string[] }>;
+  ok: Record<string, { description: string; schema?: string; types?: string[]; headers?: string[] }>;
   errors?: number[];
   parameters?: Record<string, unknown>[];
 };
@@ -180,8 +180,12 @@ const OPS: Record<string, Record<string, Op>> = {
     post: {
       tag: "Bulk import",
       summary: "Start a bulk import job",
-      description: "A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field `file`) or an application/x-ndjson body; `dryRun` and `onConflict` (fail, skip, update). Each row goes through the same rules as Create User (Import).",
-      body: { "multipart/form-data": null, "application/x-ndjson": null },
+      description: "A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field `file`) or as the raw body (text/csv, application/x-ndjson, application/json); options `dryRun` and `onConflict` (fail, skip, update) in the query string or as form fields before the file. Each row goes through the same rules as Create User (Import).",
+      parameters: [
+        { name: "dryRun", in: "query", required: false, schema: { type: "boolean" } },
+        { name: "onConflict", in: "query", required: false, schema: { type: "string", enum: ["fail", "skip", "update"] } },
+      ],
+      body: { "multipart/form-data": null, "text/csv": null, "application/x-ndjson": null, "application/json": null },
       ok: { "202": { description: "The job, accepted", schema: "UserImportJob" } },
       errors: [400, 403, 404, 413, 415],
     },
@@ -193,9 +197,10 @@ const OPS: Record<string, Record<string, Op>> = {
   "/environments/{envID}/userImportJobs/{jobID}/errors": {
     get: {
       tag: "Bulk import",
-      summary: "The job's error report (JSON or CSV by Accept)",
-      description: "One line per failed row: row, username, target, code, message. Never a password or hash; cells are escaped against formula injection.",
-      ok: { "200": { description: "The report", type: "application/json" } },
+      summary: "The job's error report (JSON, or CSV with Accept: text/csv or ?format=csv)",
+      description: "One line per failed row: row, username, target, code, message. Never a password or hash; CSV cells are escaped against formula injection.",
+      parameters: [{ name: "format", in: "query", required: false, schema: { type: "string", enum: ["json", "csv"] } }],
+      ok: { "200": { description: "The report", types: ["application/json", "text/csv"] } },
       errors: [403, 404],
     },
   },
@@ -253,7 +258,7 @@ const OPS: Record<string, Record<string, Op>> = {
     },
   },
   "/openapi.json": {
-    get: { tag: "Operations", summary: "This document", auth: false, ok: { "200": { description: "OpenAPI 3.1", type: "application/json" } }, errors: [] },
+    get: { tag: "Operations", summary: "This document", auth: false, ok: { "200": { description: "OpenAPI 3.1", types: ["application/json"] } }, errors: [] },
   },
 };
 
@@ -264,7 +269,11 @@ function operation(path: string, method: string, op: Op) {
     responses[status] = {
       description: r.description,
       ...(r.headers ? { headers: Object.fromEntries(r.headers.map((h) => [h, { schema: { type: "string" } }])) } : {}),
-      ...(r.schema ? { content: { "application/json": { schema: ref(r.schema) } } } : r.type ? { content: { [r.type]: { schema: {} } } } : {}),
+      ...(r.schema
+        ? { content: { "application/json": { schema: ref(r.schema) } } }
+        : r.types
+          ? { content: Object.fromEntries(r.types.map((t) => [t, { schema: {} }])) }
+          : {}),
     };
   }
   const auth = op.auth !== false;
