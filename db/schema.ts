@@ -3,8 +3,10 @@ import {
   boolean,
   foreignKey,
   index,
+  integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -226,3 +228,161 @@ export type GatewayRow = typeof gateways.$inferSelect;
 export type GatewayUserTypeRow = typeof gatewayUserTypes.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Bulk import (issue 4): a job, its file (stored as chunks of parsed rows), its errors and the
+// usernames seen in its file. Everything a job needs to resume after a crash lives here.
+// ---------------------------------------------------------------------------------------------
+
+export type UserImportJobStatus = "UPLOADING" | "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
+export type UserImportOnConflict = "fail" | "skip" | "update";
+
+export const userImportJobs = pgTable(
+  "user_import_jobs",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    actorType: text("actor_type").$type<"USER" | "APPLICATION">().notNull(),
+    actorId: uuid("actor_id").notNull(),
+    format: text("format").$type<"csv" | "ndjson" | "json">().notNull(),
+    fileName: text("file_name"),
+    dryRun: boolean("dry_run").notNull().default(false),
+    onConflict: text("on_conflict").$type<UserImportOnConflict>().notNull().default("fail"),
+    defaultPopulationId: uuid("default_population_id"),
+    status: text("status").$type<UserImportJobStatus>().notNull(),
+    totalRows: integer("total_rows").notNull().default(0),
+    chunksTotal: integer("chunks_total").notNull().default(0),
+    chunksDone: integer("chunks_done").notNull().default(0),
+    processedRows: integer("processed_rows").notNull().default(0),
+    createdCount: integer("created_count").notNull().default(0),
+    updatedCount: integer("updated_count").notNull().default(0),
+    skippedCount: integer("skipped_count").notNull().default(0),
+    failedCount: integer("failed_count").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("user_import_jobs_env_created_idx").on(t.environmentId, t.createdAt), index("user_import_jobs_status_idx").on(t.status)],
+);
+
+/** A batch of the job's file: parsed rows as JSON lines, claimed by one process at a time under a lease. */
+export const userImportChunks = pgTable(
+  "user_import_chunks",
+  {
+    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    rowCount: integer("row_count").notNull(),
+    data: text("data").notNull(),
+    done: boolean("done").notNull().default(false),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
+    attempts: integer("attempts").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] }), index("user_import_chunks_pending_idx").on(t.jobId, t.seq).where(sql`not ${t.done}`)],
+);
+
+/** One line per failed row of the error report. Never a password or hash. */
+export const userImportErrors = pgTable(
+  "user_import_errors",
+  {
+    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    rowNumber: integer("row_number").notNull(),
+    username: text("username"),
+    target: text("target"),
+    code: text("code").notNull(),
+    message: text("message").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.rowNumber] })],
+);
+
+/** Usernames (lower-cased) already taken by an earlier row of the same file: duplicates inside the file. */
+export const userImportKeys = pgTable(
+  "user_import_keys",
+  {
+    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    rowNumber: integer("row_number").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.username] })],
+);
+
+export type UserImportJobRow = typeof userImportJobs.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Verification email and password operations (issue 5, spec 3.4 and 4).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The one valid verification code of a user (the primary key keeps only the latest): an
+ * HMAC-SHA256 of the code under a server key (lib/verification/codes.ts), never the code itself.
+ * `email` is the address the code was sent to: verifying sets emailVerified only if it still matches.
+ */
+export const verificationCodes = pgTable("verification_codes", {
+  userId: uuid("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  codeHash: text("code_hash").notNull(),
+  email: text("email").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  createdAt: createdAt(),
+});
+
+/** Wrong-code counter per user for the verify rate limit: `failures` within the window from `windowStart`. */
+export const verificationAttempts = pgTable("verification_attempts", {
+  userId: uuid("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
+  failures: integer("failures").notNull().default(0),
+});
+
+export type OutboxStatus = "PENDING" | "SENT" | "FAILED";
+
+/**
+ * Outgoing email, written in the transaction that makes the reason for it (an import, a resend)
+ * and delivered after commit by lib/verification/sender.ts. A sender leases due rows
+ * (`lease_until`) so that a crashed sender's rows are taken up again once the lease runs out.
+ */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    id: uuid("id").primaryKey(),
+    environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    status: text("status").$type<OutboxStatus>().notNull().default("PENDING"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    leasedBy: text("leased_by"),
+    lastError: text("last_error"),
+    sentAt: timestamp("sent_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("email_outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'PENDING'`),
+    index("email_outbox_env_created_idx").on(t.environmentId, t.createdAt),
+  ],
+);
+
+export type EmailOutboxRow = typeof emailOutbox.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Issue 3 (admin console): sign-in throttling. Failed console sign-ins counted per account and
+// per client IP; kept in the database so that every instance on it slows the same attacker.
+export const signInThrottle = pgTable("sign_in_throttle", {
+  /** "user:<lower-cased username>" or "ip:<address>". */
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: timestamp("window_started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true, mode: "date" }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 6 (operators): rate-limit counters shared by every instance on the database. The layout
+// is the one rate-limiter-flexible's RateLimiterDrizzle reads and writes (key, points, expire).
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  points: integer("points").notNull(),
+  expire: timestamp("expire", { withTimezone: true, mode: "date" }),
+});
