@@ -8,13 +8,10 @@ import cluster from "node:cluster";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import next from "next";
 import { clientIp, createApiAdapter, responseNotes } from "./api-adapter";
 import { CLIENT_IP_HEADER } from "@/lib/auth/client-ip";
 import { log } from "@/lib/log";
 import { stripV1 } from "./routes";
-// Generated at build time from the app/ tree (lib/server/build.mjs).
-import { apiRoutes } from "virtual:api-routes";
 
 // The bundle lives in .next/identity-import/: the project root is two folders up.
 const ROOT = process.env.IDENTITY_IMPORT_ROOT ?? path.resolve(import.meta.dirname, "../..");
@@ -96,6 +93,11 @@ function announce(workers: number) {
 async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   process.env.IDENTITY_IMPORT_SERVER = "1";
   if (startup) await startup({ announce: false });
+  // Loaded here, not at the top: the cluster primary only forks and supervises, and should not
+  // carry Next.js and every route module in memory.
+  const { default: next } = await import("next");
+  // Generated at build time from the app/ tree (lib/server/build.mts).
+  const { apiRoutes } = await import("virtual:api-routes");
   const app = next({ dev: false, dir: ROOT, hostname: "localhost", port });
   const handle = app.getRequestHandler();
   await app.prepare();
