@@ -4,10 +4,11 @@ import { randomUUID } from "node:crypto";
 import { requestNotes, type RequestNotes } from "@/lib/api/request-notes";
 import { hitLimit, requestLimited, type LimitName } from "@/lib/rate-limit";
 import { API_CSP, COMMON_SECURITY_HEADERS, HSTS, isHttps } from "./security-headers";
+import { routeParams } from "./routes";
 
 export type RouteModule = Record<string, unknown>;
-export type ApiRoute = { pattern: RegExp; names: string[]; module: RouteModule };
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+export type ApiRoute = { pattern: RegExp; names: string[]; catchAll: string[]; module: RouteModule };
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
 
 const BUFFERED_BODY_LIMIT = 1024 * 1024;
 
@@ -74,9 +75,9 @@ export function createApiAdapter(routes: ApiRoute[], stripPrefix: (p: string) =>
       }
     }
 
-    let params: Record<string, string>;
+    let params: Record<string, string | string[]>;
     try {
-      params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match![i + 1]!)]));
+      params = routeParams(route, match);
     } catch {
       res.writeHead(400, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify({ id: crypto.randomUUID(), code: "INVALID_REQUEST", message: "The URL is not valid." }));

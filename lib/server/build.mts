@@ -24,7 +24,7 @@ const virtualRoutes: Plugin = {
       contents:
         routes.map((r, i) => `import * as m${i} from ${JSON.stringify(r.file)};`).join("\n") +
         `\nexport const apiRoutes = [\n` +
-        routes.map((r, i) => `  { pattern: new RegExp(${JSON.stringify(r.pattern)}), names: ${JSON.stringify(r.names)}, module: m${i} },`).join("\n") +
+        routes.map((r, i) => `  { pattern: new RegExp(${JSON.stringify(r.pattern)}), names: ${JSON.stringify(r.names)}, catchAll: ${JSON.stringify(r.catchAll)}, module: m${i} },`).join("\n") +
         `\n];\n`,
     }));
   },

@@ -4,12 +4,12 @@
  * The driver comes from the Vitest project: PGlite (in memory) or PostgreSQL (a new database
  * on TEST_DATABASE_URL, dropped afterwards).
  */
-import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { count, eq } from "drizzle-orm";
 import type { RoleName } from "@/db/schema";
+import { discoverRouteFiles, routeParams, stripV1, type RouteFile } from "@/lib/server/routes";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -23,46 +23,7 @@ export const FIXED = {
 };
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
-type RouteEntry = { pattern: RegExp; names: string[]; catchAll: Set<string>; file: string; staticSegments: number };
-
-function discoverRoutes(): RouteEntry[] {
-  const out: RouteEntry[] = [];
-  const walk = (dir: string, segs: string[]) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(dir, e.name), [...segs, e.name]);
-      else if (e.name === "route.ts") {
-        const names: string[] = [];
-        const catchAll = new Set<string>();
-        const parts = segs
-          .filter((s) => !/^\(.*\)$/.test(s))
-          .map((s) => {
-            const rest = s.match(/^\[\.\.\.(.+)\]$/);
-            if (rest) {
-              names.push(rest[1]!);
-              catchAll.add(rest[1]!);
-              return "(.+)";
-            }
-            const m = s.match(/^\[(.+)\]$/);
-            if (m) {
-              names.push(m[1]!);
-              return "([^/]+)";
-            }
-            return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-          });
-        out.push({
-          pattern: new RegExp(`^/${parts.join("/")}/?$`),
-          names,
-          catchAll,
-          file: path.join(dir, e.name),
-          staticSegments: segs.filter((s) => !s.startsWith("[")).length,
-        });
-      }
-    }
-  };
-  walk(path.join(ROOT, "app"), []);
-  // Like Next.js: static segments win over dynamic ones, and a catch-all comes last.
-  return out.sort((a, b) => b.staticSegments - a.staticSegments || a.catchAll.size - b.catchAll.size);
-}
+type RouteEntry = RouteFile & { regex: RegExp };
 
 /** One role assignment for a test worker application (spec 6). */
 export type TestAssignment =
@@ -132,17 +93,16 @@ export async function startTestApp(): Promise<TestApp> {
   const { closeDb } = await import("@/db");
   await bootstrap();
 
-  routes ??= discoverRoutes();
+  routes ??= discoverRouteFiles(path.join(ROOT, "app")).map((r) => ({ ...r, regex: new RegExp(r.pattern) }));
   const modules = new Map<string, Record<string, Handler>>();
   const base = "http://localhost:3000";
 
   const fetchApp = async (p: string, init: RequestInit = {}): Promise<Response> => {
     const req = new Request(new URL(p, base), init);
-    let pathname = new URL(req.url).pathname;
-    // next.config.ts rewrites /v1/environments/... onto /environments/...
-    if (pathname === "/v1/environments" || pathname.startsWith("/v1/environments/")) pathname = pathname.slice(3);
+    // next.config.ts rewrites /v1/environments/... onto /environments/..., as the server does.
+    const pathname = stripV1(new URL(req.url).pathname);
     for (const r of routes!) {
-      const m = pathname.match(r.pattern);
+      const m = pathname.match(r.regex);
       if (!m) continue;
       let mod = modules.get(r.file);
       if (!mod) {
@@ -151,9 +111,7 @@ export async function startTestApp(): Promise<TestApp> {
       }
       const handler = mod[req.method];
       if (!handler) return new Response(null, { status: 405 });
-      const params = Object.fromEntries(
-        r.names.map((n, i) => [n, r.catchAll.has(n) ? m[i + 1]!.split("/").map(decodeURIComponent) : decodeURIComponent(m[i + 1]!)]),
-      );
+      const params = routeParams(r, m);
       return handler(req, { params: Promise.resolve(params) });
     }
     return new Response(null, { status: 404 });
