@@ -71,10 +71,14 @@ describe("administrator sign-in", () => {
     if (r.ok) expect(r.administrator.assignments).toEqual([expect.objectContaining({ role: "ENVIRONMENT_ADMIN", scopeType: "ORGANIZATION" })]);
   });
 
-  it("accepts an administrator imported with a legacy {SSHA} hash", async () => {
-    await administrator("legacy-admin", ssha("Legacy-pass-1"));
+  it("accepts an administrator imported with a legacy {SSHA} hash, and upgrades it to argon2id", async () => {
+    const legacy = await administrator("legacy-admin", ssha("Legacy-pass-1"));
+    expect((await app.passwordRow(legacy.id))?.passwordHash).toMatch(/^\{SSHA\}/);
     const r = await m.signIn.authenticateAdministrator("LEGACY-admin", "Legacy-pass-1", "192.0.2.2");
     expect(r.ok).toBe(true);
+    expect((await app.passwordRow(legacy.id))?.passwordHash).toMatch(/^\$argon2id\$/);
+    const again = await m.signIn.authenticateAdministrator("legacy-admin", "Legacy-pass-1", "192.0.2.2");
+    expect(again.ok).toBe(true);
   });
 
   it("answers an unknown user and a wrong password alike", async () => {

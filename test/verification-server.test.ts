@@ -209,7 +209,7 @@ describe("console sign-in with an imported legacy hash", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(username);
 
-    // Check Password upgrades the stored {SSHA} to argon2id; the same password still signs in.
+    // Sign-in has upgraded the stored {SSHA} to argon2id; Check Password and sign-in still accept it.
     const checked = await fetch(`${base}/environments/${ids.ADMIN_ENV_ID}/users/${userId}/password`, {
       method: "POST",
       headers: { ...asRoot, "content-type": "application/vnd.pingidentity.password.check+json" },

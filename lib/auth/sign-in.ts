@@ -6,6 +6,7 @@ import type { Assignment } from "@/lib/access";
 import { verifyPassword } from "@/lib/passwords";
 import { isUuid } from "@/lib/ids";
 import { ADMIN_ENVIRONMENT_SETTING } from "@/lib/bootstrap";
+import { upgradeStoredHash } from "@/lib/users/password";
 import { dummyPasswordHash, loadAssignments } from "./tokens";
 import { clearAccount, recordFailure, retryAfterSeconds } from "./throttle";
 
@@ -55,6 +56,14 @@ export async function authenticateAdministrator(username: unknown, password: unk
     return { ok: false, reason: "invalid" };
   }
   await clearAccount(name);
+  // A legacy hash that just proved itself becomes argon2id, as Check Password does it.
+  await upgradeStoredHash({
+    actor: { type: "USER", id: row.id, assignments: [], via: "CONSOLE" },
+    environmentId: envId!,
+    userId: row.id,
+    stored: row.passwordHash,
+    cleartext: password,
+  });
   return { ok: true, administrator: { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) } };
 }
 

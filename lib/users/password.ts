@@ -142,24 +142,34 @@ export async function checkPassword(actor: Actor, environmentId: string, userId:
   if (!(await verifyPassword(stored, parsed.data.password))) {
     throw invalidData([{ code: "INVALID_VALUE", target: "password", message: "The password does not match." }]);
   }
-  if (needsRehash(stored)) {
-    const fresh = await hashPassword(parsed.data.password);
-    const from = classifyPassword(stored);
-    await db.transaction(async (tx) => {
-      const changed = await tx
-        .update(users)
-        .set({ passwordHash: fresh })
-        .where(and(eq(users.id, u.id), eq(users.passwordHash, stored)))
-        .returning({ id: users.id });
-      if (changed.length) {
-        await recordUserEvent(tx, actor, environmentId, u.id, "USER.PASSWORD_UPGRADED", {
-          from: from.kind === "encoded" ? from.scheme : "unknown",
-          to: "argon2id",
-        });
-      }
-    });
-  }
+  await upgradeStoredHash({ actor, environmentId, userId: u.id, stored, cleartext: parsed.data.password });
   return stateOf(u);
+}
+
+/**
+ * Transparent upgrade: after a successful check of `cleartext` against `stored`, replace any
+ * legacy or weaker hash with a fresh argon2id one. Only if the stored value is still the one
+ * checked, so that a concurrent Set Password is never overwritten. Used by Check Password and
+ * by console sign-in.
+ */
+export async function upgradeStoredHash(v: { actor: Actor; environmentId: string; userId: string; stored: string; cleartext: string }): Promise<void> {
+  if (!needsRehash(v.stored)) return;
+  const db = await getDb();
+  const fresh = await hashPassword(v.cleartext);
+  const from = classifyPassword(v.stored);
+  await db.transaction(async (tx) => {
+    const changed = await tx
+      .update(users)
+      .set({ passwordHash: fresh })
+      .where(and(eq(users.id, v.userId), eq(users.passwordHash, v.stored)))
+      .returning({ id: users.id });
+    if (changed.length) {
+      await recordUserEvent(tx, v.actor, v.environmentId, v.userId, "USER.PASSWORD_UPGRADED", {
+        from: from.kind === "encoded" ? from.scheme : "unknown",
+        to: "argon2id",
+      });
+    }
+  });
 }
 
 /** Force Password Change (POST): the next sign-in must choose a new password. */
