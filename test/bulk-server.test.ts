@@ -131,7 +131,8 @@ async function facts(prefix: string, jobId: string) {
   const queries = {
     users: `select count(*)::int as n, count(distinct lower(username))::int as d from users where environment_id = '${ids.demo}' and lower(username) like '${prefix}-%'`,
     audits: `select count(*)::int as n, count(distinct resource_id)::int as d from audit_events where details->>'jobId' = '${jobId}'`,
-    owners: `select count(distinct lease_owner)::int as n from user_import_chunks where job_id = '${jobId}'`,
+    // Owners are "<pid>-<uuid>": count processes, not lease holders (a process may re-claim under a new lease).
+    owners: `select count(distinct split_part(lease_owner, '-', 1))::int as n from user_import_chunks where job_id = '${jobId}' and lease_owner is not null`,
   };
   const out: Record<string, { n: number; d?: number }> = {};
   if (dbUrl) {

@@ -19,7 +19,7 @@ import { log, safeError } from "@/lib/log";
  * sync interval; the limit is still shared, which is what stops a client that spreads over
  * instances.
  */
-export type LimitName = "apiPerIp" | "apiPerApplication" | "token" | "signIn";
+export type LimitName = "apiPerIp" | "apiPerApplication" | "token";
 
 type LimitConfig = { points: number; seconds: number };
 
@@ -36,7 +36,6 @@ export function limitConfig(): Record<LimitName, LimitConfig> {
     apiPerIp: { points: envInt("RATE_LIMIT_API_PER_IP", 5000), seconds: envInt("RATE_LIMIT_API_WINDOW_SECONDS", 1) || 1 },
     apiPerApplication: { points: envInt("RATE_LIMIT_API_PER_APPLICATION", 5000), seconds: envInt("RATE_LIMIT_API_WINDOW_SECONDS", 1) || 1 },
     token: { points: envInt("RATE_LIMIT_TOKEN_PER_IP", 120), seconds: envInt("RATE_LIMIT_TOKEN_WINDOW_SECONDS", 60) || 60 },
-    signIn: { points: envInt("RATE_LIMIT_SIGN_IN", 10), seconds: envInt("RATE_LIMIT_SIGN_IN_WINDOW_SECONDS", 300) || 300 },
   };
 }
 
@@ -202,15 +201,6 @@ export function requestLimited(retryAfterSeconds: number): ApiError {
 export async function enforceLimit(name: LimitName, key: string): Promise<void> {
   const r = await hitLimit(name, key);
   if (!r.allowed) throw requestLimited(r.retryAfterSeconds);
-}
-
-/**
- * Console sign-in: call once per attempt, before checking the password, with a key naming
- * what is attacked (e.g. `${ip}` and `${username.toLowerCase()}`, each its own call).
- * Throws a 429 ApiError (REQUEST_LIMITED, with its Retry-After header) over the limit.
- */
-export function limitSignIn(key: string): Promise<void> {
-  return enforceLimit("signIn", key);
 }
 
 /** Per worker application on the API (after its token is verified). */
