@@ -14,12 +14,22 @@ const SECRET_FIELDS = [
   "token", "access_token", "accessToken", "refresh_token", "authorization", "cookie", "set-cookie",
   "verificationCode", "codeHash", "hash",
 ];
-const REDACT = [
-  ...SECRET_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`]),
-  ...SECRET_FIELDS.map((f) => `*.*["${f}"]`),
-];
+// Top level and one level down: log calls pass flat objects, and every extra wildcard level
+// costs measurable CPU on each request line.
+const REDACT = SECRET_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`]);
 
 function createLogger() {
+  // Buffered, asynchronous writes: one write(2) per request line cost a fifth of an import's CPU
+  // under load. The buffer is flushed every 200 ms and synchronously when the process exits.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+  setInterval(() => destination.flush(), 200).unref();
+  process.once("exit", () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing left to do at exit
+    }
+  });
   return pino({
     level: process.env.LOG_LEVEL || "info",
     base: undefined,
@@ -27,7 +37,7 @@ function createLogger() {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT, censor: "[redacted]" },
-  });
+  }, destination);
 }
 
 // One logger per process, also across dev-mode module reloads.

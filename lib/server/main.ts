@@ -123,14 +123,15 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   // And delivers the email outbox when SMTP_URL is set (lib/verification/sender.ts: leased rows).
   const { startOutboxSender } = await import("@/lib/verification/sender");
   startOutboxSender();
-  if (cluster.isWorker) {
-    process.send?.("listening");
-  } else {
-    announce(1);
-    const stop = () => server.close(() => process.exit(0));
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  }
+  if (cluster.isWorker) process.send?.("listening");
+  else announce(1);
+  // Exit through process.exit so that buffered log lines are flushed (lib/log.ts).
+  const stop = () => {
+    setTimeout(() => process.exit(0), 5000).unref();
+    server.close(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
 }
 
 if (cluster.isPrimary) {
