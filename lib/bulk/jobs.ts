@@ -1,6 +1,6 @@
 import "server-only";
 import type { Readable } from "node:stream";
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import {
   populations,
@@ -11,7 +11,7 @@ import {
   type UserImportOnConflict,
 } from "@/db/schema";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
-import { invalidData, notFound, requestFailed } from "@/lib/api/errors";
+import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { parseRows, type BulkFormat } from "./parse";
 
@@ -34,7 +34,8 @@ export type JobOptions = {
   fileName: string | null;
 };
 
-const ON_CONFLICT = ["fail", "skip", "update"] as const;
+/** The values of onConflict: the jobs API and the console's server actions validate against this one list. */
+export const ON_CONFLICT = ["fail", "skip", "update"] as const satisfies readonly UserImportOnConflict[];
 const FORMATS = ["csv", "ndjson", "json"] as const;
 
 /** Reads the job's options from strings (query or form fields); every bad value is a clear 400. */
@@ -145,6 +146,66 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     await db.delete(userImportJobs).where(eq(userImportJobs.id, id)).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Imports the rows of a completed dry run without a second upload: a new (not dry-run) job is
+ * made from the dry run's stored file, its chunks copied inside the database by one
+ * INSERT ... SELECT in the same transaction as the job (no file byte passes through Node).
+ * Same access as creating a job; the dry run must be visible to the actor and of the same
+ * environment (else 404), and a dry run that has completed (else 400). Rows are checked again,
+ * one by one, as the new job's actor, when the job runs.
+ */
+export async function importFromDryRun(
+  actor: Actor,
+  environmentId: string,
+  dryRunJobId: string,
+  options: { onConflict: UserImportOnConflict },
+): Promise<UserImportJobRow> {
+  requireEnvironmentAccess(actor, "users:write", environmentId);
+  if (!ON_CONFLICT.includes(options.onConflict)) {
+    throw invalidData([{ code: "INVALID_VALUE", target: "onConflict", message: "onConflict must be fail, skip or update." }]);
+  }
+  const dry = await getImportJob(actor, environmentId, dryRunJobId);
+  if (!dry.dryRun) throw invalidRequest("This job is not a dry run: only a dry run's rows can be imported from it.");
+  if (dry.status !== "COMPLETED") throw invalidRequest(`The dry run has not completed (${dry.status}): import from a completed dry run.`);
+  const db = await getDb();
+  const id = uuidv7();
+  const job = await db.transaction(async (tx) => {
+    // A dry run made before its chunks were kept has nothing left to import from.
+    const [cleared] = await tx
+      .select({ seq: userImportChunks.seq })
+      .from(userImportChunks)
+      .where(and(eq(userImportChunks.jobId, dry.id), eq(userImportChunks.data, "")))
+      .limit(1);
+    if (cleared) throw invalidRequest("The dry run's file is no longer stored: upload the file again.");
+    const now = new Date();
+    const empty = dry.totalRows === 0;
+    const [created] = await tx
+      .insert(userImportJobs)
+      .values({
+        id,
+        environmentId: dry.environmentId,
+        actorType: actor.type,
+        actorId: actor.id,
+        format: dry.format,
+        fileName: dry.fileName,
+        dryRun: false,
+        onConflict: options.onConflict,
+        defaultPopulationId: dry.defaultPopulationId,
+        status: empty ? "COMPLETED" : "QUEUED",
+        totalRows: dry.totalRows,
+        chunksTotal: dry.chunksTotal,
+        ...(empty ? { startedAt: now, finishedAt: now } : {}),
+      })
+      .returning();
+    await tx.execute(sql`
+      insert into user_import_chunks (job_id, seq, row_count, data)
+      select ${id}::uuid, seq, row_count, data from user_import_chunks where job_id = ${dry.id}::uuid`);
+    return created!;
+  });
+  wake();
+  return job;
 }
 
 /** Whether the actor may see a job: its creator, or anyone who may read every user of the environment. */

@@ -290,7 +290,8 @@ async function commit(
         on conflict do nothing`);
     }
 
-    await tx.execute(sql`update user_import_chunks set done = true, data = '', lease_expires_at = null
+    // A dry run keeps its rows, so that importFromDryRun can copy them without a second upload.
+    await tx.execute(sql`update user_import_chunks set done = true${job.dryRun ? sql`` : sql`, data = ''`}, lease_expires_at = null
       where job_id = ${chunk.jobId} and seq = ${chunk.seq}`);
     await tx.execute(sql`
       update user_import_jobs set
