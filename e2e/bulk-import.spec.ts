@@ -14,8 +14,13 @@ function file(prefix: string): { csv: string; bad: number } {
   return { csv: lines.join("\r\n") + "\r\n", bad: 10 };
 }
 
-test("bulk import wizard: mapping, dry run with bad rows, import with progress that survives a reload, error report", async ({ envAdminPage: page }, testInfo) => {
+test("bulk import wizard: mapping, dry run with bad rows, import now without a second upload, progress that survives a reload, error report", async ({ envAdminPage: page }, testInfo) => {
   const prefix = `bulk${Date.now().toString(36)}`;
+  // The file's bytes go to the jobs API; every later step is a server action on the page's URL.
+  const uploads: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && /\/userImportJobs$/.test(new URL(r.url()).pathname)) uploads.push(r.url());
+  });
   const { csv, bad } = file(prefix);
   const wizard = new BulkImportPage(page, E2E.demoEnvId);
   await wizard.goto();
@@ -41,7 +46,13 @@ test("bulk import wizard: mapping, dry run with bad rows, import with progress t
   const none = await page.request.get(`/environments/${E2E.demoEnvId}/users?filter=${encodeURIComponent(`username sw "${prefix}"`)}`);
   expect(((await none.json()) as { size: number }).size).toBe(0);
 
+  expect(uploads).toHaveLength(1);
+
+  // "Import now" needs no file in the page: after a reload, the dry run's stored rows are imported.
   const dryRunUrl = page.url();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: /dry run.*completed/i })).toBeVisible();
+  await expect(wizard.errorRows()).toHaveCount(bad);
   await page.getByRole("button", { name: "Import the valid rows now" }).click();
   await expect(page).not.toHaveURL(dryRunUrl);
   await expect(page).toHaveURL(/\?job=[0-9a-f-]{36}/);
@@ -49,6 +60,8 @@ test("bulk import wizard: mapping, dry run with bad rows, import with progress t
   await expect(page.getByRole("heading", { name: /^Import: completed/ })).toBeVisible();
   await expect(wizard.count("Created")).toHaveText("990");
   await expect(wizard.count("Failed")).toHaveText(String(bad));
+  await expect(wizard.errorRows()).toHaveCount(bad);
+  expect(uploads).toHaveLength(1);
   await snap(page, testInfo, "bulk-done");
 
   const report = page.getByRole("link", { name: "Download the error report (CSV)" });

@@ -9,15 +9,10 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Label } from "@/components/ui/label";
 import { Select } from "@/components/ui/select";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
+import { cancelJob, importAfterDryRun, jobErrors, jobStatus, type JobView } from "./actions";
 
 type Population = { id: string; name: string; isDefault: boolean };
-type Job = {
-  id: string;
-  status: "UPLOADING" | "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
-  dryRun: boolean;
-  counts: { total: number; processed: number; created: number; updated: number; skipped: number; failed: number };
-  progress: { rowsDone: number; totalRows: number; percent: number; rowsPerSecond: number; estimatedSecondsLeft: number | null };
-};
+type Job = JobView;
 type ErrorLine = { row: number; username: string | null; target: string | null; code: string; message: string };
 
 const IGNORE = "";
@@ -57,6 +52,7 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
   const [errors, setErrors] = useState<ErrorLine[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [acting, setActing] = useState(false);
   const jobId = search.get("job");
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -80,18 +76,24 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
     }
   }, []);
 
-  // Polls the job in the URL (?job=...), so that progress survives a page reload.
+  // Polls the job in the URL (?job=...) through a server action, so that progress survives a page reload.
   useEffect(() => {
     if (!jobId) return;
     let stop = false;
     const poll = async () => {
-      const res = await fetch(`${base}/${jobId}`, { cache: "no-store" });
-      if (!res.ok || stop) return;
-      const j = (await res.json()) as Job;
+      const answer = await jobStatus(environmentId, jobId);
+      if (stop) return;
+      if ("message" in answer) {
+        setProblem(answer.message);
+        return;
+      }
+      const j = answer.job;
       setJob(j);
       if (ended(j)) {
-        const e = await fetch(`${base}/${jobId}/errors`, { cache: "no-store" });
-        if (e.ok) setErrors(((await e.json()) as { _embedded: { errors: ErrorLine[] } })._embedded.errors.slice(0, 200));
+        const e = await jobErrors(environmentId, jobId);
+        if (stop) return;
+        if ("message" in e) setProblem(e.message);
+        else setErrors(e.errors);
         return;
       }
       timer.current = setTimeout(poll, 700);
@@ -101,7 +103,7 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
       stop = true;
       if (timer.current) clearTimeout(timer.current);
     };
-  }, [jobId, base]);
+  }, [jobId, environmentId]);
 
   const start = async (dryRun: boolean) => {
     if (!file) return;
@@ -141,9 +143,39 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
     xhr.send(form);
   };
 
+  // After a dry run: a new job from the dry run's stored rows, with no second upload.
+  const importNow = async (dryRun: Job) => {
+    setProblem(null);
+    setActing(true);
+    try {
+      const answer = await importAfterDryRun(environmentId, dryRun.id, dryRun.onConflict);
+      if ("message" in answer) {
+        setProblem(answer.message);
+        return;
+      }
+      setErrors([]);
+      setJob(answer.job);
+      router.replace(`${pathname}?job=${answer.job.id}`);
+    } finally {
+      setActing(false);
+    }
+  };
+
+  const cancel = async (running: Job) => {
+    setProblem(null);
+    setActing(true);
+    try {
+      const answer = await cancelJob(environmentId, running.id);
+      if ("message" in answer) setProblem(answer.message);
+      else setJob(answer.job);
+    } finally {
+      setActing(false);
+    }
+  };
+
   const used = mapping.filter(Boolean);
   const duplicateMapping = used.length !== new Set(used).size;
-  const busy = uploadPercent !== null || (!!job && !ended(job));
+  const busy = acting || uploadPercent !== null || (!!job && !ended(job));
 
   return (
     <div className="space-y-6">
@@ -264,10 +296,15 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
           </CardHeader>
           <CardContent className="space-y-4">
             {!ended(job) && (
-              <Progress
-                label={`${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
-                percent={job.progress.percent}
-              />
+              <>
+                <Progress
+                  label={`${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
+                  percent={job.progress.percent}
+                />
+                <Button variant="secondary" disabled={acting} onClick={() => void cancel(job)}>
+                  Cancel
+                </Button>
+              </>
             )}
             <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
               {(
@@ -314,8 +351,8 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
                 </Table>
               </>
             )}
-            {ended(job) && job.dryRun && file && (
-              <Button disabled={busy} onClick={() => void start(false)}>
+            {job.status === "COMPLETED" && job.dryRun && (
+              <Button disabled={busy} onClick={() => void importNow(job)}>
                 Import the valid rows now
               </Button>
             )}

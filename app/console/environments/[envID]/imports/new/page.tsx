@@ -8,7 +8,8 @@ import { ImportWizard } from "./import-wizard";
 /**
  * The bulk import wizard. The file's bytes stream through the jobs API
  * (POST /environments/{envID}/userImportJobs, with the console session), which checks the
- * administrator's role per row exactly as for an API caller.
+ * administrator's role per row exactly as for an API caller; progress, the error table, cancel
+ * and "Import now" after a dry run (no second upload) are server actions (./actions.ts).
  */
 export default async function BulkImportPage({ params }: { params: Promise<{ envID: string }> }) {
   const actor = await requireConsoleActor();
