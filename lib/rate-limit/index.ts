@@ -109,7 +109,8 @@ class Limit {
     if (this.flushTimer || this.flushing) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      void this.flush();
+      // A store that cannot be opened must not become an unhandled rejection (which ends the process).
+      this.flush().catch((err) => log.warn("rate limit store unavailable", { limit: this.name, ...safeError(err) }));
     }, syncMs());
     this.flushTimer.unref();
   }

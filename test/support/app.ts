@@ -217,6 +217,9 @@ export async function startTestApp(): Promise<TestApp> {
     countUsers,
     passwordRow,
     close: async () => {
+      // Hand pending rate-limit hits to the store now, so that no timer reopens the database after it is dropped.
+      const { flushLimits } = await import("@/lib/rate-limit");
+      await flushLimits();
       await closeDb();
       await dropDatabase?.();
     },
