@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { users } from "@/db/schema";
@@ -15,7 +15,7 @@ import type { ApiError } from "@/lib/api/errors";
 import { loadAssignments } from "@/lib/auth/tokens";
 import { cancelImportJob, createImportJob, getImportJob, importErrors, importFromDryRun, type ImportErrorLine, type JobOptions } from "@/lib/bulk/jobs";
 import { closeHashPool } from "@/lib/bulk/hash-pool";
-import { drainImportJobs } from "@/lib/bulk/worker";
+import { drainImportJobs, purgeFinishedFiles } from "@/lib/bulk/worker";
 import { FIXED, startTestApp, type DemoRefs, type TestApp, type TestAssignment } from "./support/app";
 
 let app: TestApp;
@@ -115,6 +115,25 @@ describe("importFromDryRun", () => {
     } finally {
       delete process.env.BULK_CHUNK_ROWS;
     }
+  });
+
+  it("empties a dry run's stored file (it may hold cleartext passwords) after its retention window; importing from it is then refused", async () => {
+    const t = tag();
+    const dry = await dryRun(admin, `username,password\npurge-${t},Cleartext-pass-${t}\n`);
+    expect(dry).toMatchObject({ status: "COMPLETED", dryRun: true });
+    const stored = async () => {
+      const rows = (await (await getDb()).execute(sql`select data from user_import_chunks where job_id = ${dry.id}`)) as unknown;
+      const list = (Array.isArray(rows) ? rows : (rows as { rows: { data: string }[] }).rows) as { data: string }[];
+      return list.map((r) => r.data).join("");
+    };
+    expect(await stored()).toContain(`Cleartext-pass-${t}`);
+    await purgeFinishedFiles(3600); // still inside the window
+    expect(await stored()).toContain(`Cleartext-pass-${t}`);
+    expect(await purgeFinishedFiles(0)).toBeGreaterThan(0);
+    expect(await stored()).not.toContain(`Cleartext-pass-${t}`);
+    const err = await rejection(importFromDryRun(admin, FIXED.demoEnvId, dry.id, { onConflict: "fail" }));
+    expect(err.status).toBe(400);
+    expect(await usernamesLike(`purge-${t}`)).toEqual([]);
   });
 
   it("refuses a dry run that has not completed, and a job that was not a dry run (400), writing nothing", async () => {

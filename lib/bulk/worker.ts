@@ -369,6 +369,25 @@ export async function expireStaleUploads(maxAgeSeconds = 3600): Promise<void> {
   });
 }
 
+/**
+ * Uploaded files may hold cleartext passwords: keep them no longer than their job needs them.
+ * A real import empties each chunk as it commits it; this empties what is left behind by jobs
+ * that ended otherwise (canceled, failed) and by dry runs once their retention window (for an
+ * "import now" without a second upload; BULK_DRY_RUN_RETENTION_SECONDS, default one hour) is over.
+ */
+export async function purgeFinishedFiles(dryRunRetentionSeconds = Number(process.env.BULK_DRY_RUN_RETENTION_SECONDS) || 3600): Promise<number> {
+  const db = await getDb();
+  const purged = rowsOf<{ job_id: string }>(
+    await db.execute(sql`update user_import_chunks c set data = ''
+      from user_import_jobs j
+      where c.job_id = j.id and c.data <> ''
+        and (j.status in ('CANCELED', 'FAILED')
+             or (j.dry_run and j.status = 'COMPLETED' and j.finished_at < now() - ${`${dryRunRetentionSeconds} seconds`}::interval))
+      returning c.job_id`),
+  );
+  return purged.length;
+}
+
 export type BulkWorker = { stop: () => Promise<void> };
 
 /**
@@ -411,7 +430,10 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
-  const janitor = setInterval(() => void expireStaleUploads().catch(() => {}), 60_000);
+  const janitor = setInterval(() => {
+    void expireStaleUploads().catch(() => {});
+    void purgeFinishedFiles().catch(() => {});
+  }, 60_000);
   janitor.unref();
   return {
     stop: async () => {
