@@ -1,5 +1,4 @@
 import "server-only";
-import { randomBytes } from "node:crypto";
 import { and, asc, eq, inArray, isNotNull, or, type SQL } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import {
@@ -16,7 +15,7 @@ import {
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { forbidden, invalidData, notFound } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { hashPassword } from "@/lib/passwords";
+import { clientSecret as newClientSecret } from "./client-secret";
 
 /**
  * Worker applications and role assignments: one domain function per operation, used by the
@@ -44,10 +43,6 @@ const applicationColumns = {
   createdAt: applications.createdAt,
   updatedAt: applications.updatedAt,
 };
-
-function newSecret(): string {
-  return randomBytes(32).toString("base64url");
-}
 
 function audit(actor: Actor, environmentId: string, action: string, resourceType: string, resourceId: string, details: Record<string, unknown> = {}) {
   return {
@@ -100,8 +95,7 @@ export async function createApplication(
 ): Promise<{ application: ApplicationSummary; clientSecret: string }> {
   requireEnvironmentAccess(actor, "environment:manage", environmentId);
   const name = applicationName(input?.name);
-  const clientSecret = newSecret();
-  const secretHash = await hashPassword(clientSecret);
+  const { secret: clientSecret, secretHash } = await newClientSecret();
   const db = await getDb();
   const id = uuidv7();
   const application = await db.transaction(async (tx) => {
@@ -142,8 +136,7 @@ export async function rotateApplicationSecret(
   applicationId: string,
 ): Promise<{ application: ApplicationSummary; clientSecret: string }> {
   await getApplication(actor, environmentId, applicationId);
-  const clientSecret = newSecret();
-  const secretHash = await hashPassword(clientSecret);
+  const { secret: clientSecret, secretHash } = await newClientSecret();
   const db = await getDb();
   const application = await db.transaction(async (tx) => {
     const [row] = await tx

@@ -16,8 +16,7 @@ import {
 import { requireEnvironmentAccess, visibleEnvironments, type Actor } from "@/lib/access";
 import { notFound } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { hashPassword } from "@/lib/passwords";
-import { randomBytes } from "node:crypto";
+import { clientSecret } from "@/lib/applications/client-secret";
 
 /**
  * The part of rule 2 that needs no query: an environment id from a URL, in the form it is
@@ -148,8 +147,8 @@ export async function insertGateway(
 /** A worker application; the secret is returned once and only its argon2id hash is kept. */
 export async function insertApplication(db: Executor, v: { id?: string; environmentId: string; name: string; secret?: string }) {
   const id = v.id ?? uuidv7();
-  const secret = v.secret ?? randomBytes(32).toString("base64url");
-  await db.insert(applications).values({ id, environmentId: v.environmentId, name: v.name, secretHash: await hashPassword(secret) });
+  const { secret, secretHash } = await clientSecret(v.secret);
+  await db.insert(applications).values({ id, environmentId: v.environmentId, name: v.name, secretHash });
   return { id, secret };
 }
 
