@@ -9,15 +9,12 @@
  * `postgres` loop at the same concurrency, and prints our throughput as a ratio of that.
  * Prints figures; asserts nothing.
  */
-import { execSync } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
+import { randomUUID } from "node:crypto";
 import autocannon from "autocannon";
 import bcrypt from "bcryptjs";
 import postgres from "postgres";
-import { startServer } from "../test/support/server";
+import { benchServer } from "./harness.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
@@ -25,39 +22,11 @@ const arg = (name: string, fallback: number) => {
 };
 const DURATION = arg("duration", 20);
 const CONNECTIONS = arg("connections", 32);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 async function main() {
-  if (!args.includes("--no-build")) {
-    console.log("building (npm run build) ...");
-    execSync("npm run build", { cwd: ROOT, stdio: "ignore", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  }
-  const dbName = `ii_bench_${Date.now().toString(36)}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-
-  const ids = { admin: randomUUID(), demo: randomUUID(), worker: randomUUID(), secret: randomBytes(24).toString("base64url") };
-  const server = await startServer({
-    DATABASE_URL: dbUrl.toString(),
-    LOG_LEVEL: "silent",
-    ADMIN_ENV_ID: ids.admin,
-    DEMO_ENV_ID: ids.demo,
-    WORKER_CLIENT_ID: ids.worker,
-    WORKER_CLIENT_SECRET: ids.secret,
-    ADMIN_PASSWORD: randomBytes(16).toString("base64url"),
-  });
+  const { server, dbUrl: benchDbUrl, ids, token, done } = await benchServer("api", args);
+  const dbUrl = new URL(benchDbUrl);
   try {
-    const tokenRes = await fetch(`${server.url}/${ids.admin}/as/token`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64"),
-      },
-      body: "grant_type=client_credentials",
-    });
-    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
     const pops = (await (await fetch(`${server.url}/environments/${ids.demo}/populations`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       _embedded: { populations: { id: string; default: boolean }[] };
     };
@@ -135,9 +104,7 @@ async function main() {
     console.log(`  ratio API / bare   ${(apiRate / rawRate).toFixed(2)}`);
     console.log(`  targets            >= 1000 imports/s, p99 <= 50 ms, 0 errors`);
   } finally {
-    await server.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end({ timeout: 5 });
+    await done();
   }
 }
 

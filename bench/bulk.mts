@@ -9,7 +9,7 @@
  * the rate of cleartext rows against the raw argon2id rate of this machine's cores measured in
  * the same run; and our rate as a ratio of a raw COPY of the same rows. Prints; asserts nothing.
  */
-import { execSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,7 +18,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import { Piscina } from "piscina";
-import { startServer, type RunningServer } from "../test/support/server";
+import type { RunningServer } from "../test/support/server";
+import { benchServer } from "./harness.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -29,7 +30,6 @@ const arg = (name: string, fallback: number) => {
 const ROWS = arg("rows", 100_000);
 const MILLION = arg("million", 1_000_000);
 const CLEARTEXT = arg("cleartext", 1000);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ARGON2ID_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }; // as lib/passwords/argon2.ts
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "ii-bench-bulk-"));
 
@@ -147,35 +147,9 @@ async function rawCopy(dbUrl: string, file: string): Promise<number> {
 }
 
 async function main() {
-  if (!args.includes("--no-build")) {
-    console.log("building (npm run build) ...");
-    execSync("npm run build", { cwd: ROOT, stdio: "ignore", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  }
-  const dbName = `ii_bench_bulk_${Date.now().toString(36)}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const ids = { admin: randomUUID(), demo: randomUUID(), worker: randomUUID(), secret: randomBytes(24).toString("base64url") };
-  const server = await startServer({
-    DATABASE_URL: dbUrl.toString(),
-    LOG_LEVEL: "silent",
-    ADMIN_ENV_ID: ids.admin,
-    DEMO_ENV_ID: ids.demo,
-    WORKER_CLIENT_ID: ids.worker,
-    WORKER_CLIENT_SECRET: ids.secret,
-    ADMIN_PASSWORD: randomBytes(16).toString("base64url"),
-  });
+  const { server, dbUrl: benchDbUrl, ids, token, done } = await benchServer("bulk", args);
+  const dbUrl = new URL(benchDbUrl);
   try {
-    const tokenRes = await fetch(`${server.url}/${ids.admin}/as/token`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64"),
-      },
-      body: "grant_type=client_credentials",
-    });
-    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
     console.log(`server: ${serverPids(server.child.pid!).length} processes on ${os.availableParallelism()} cores; idle RSS ${mb(serverPids(server.child.pid!).reduce((s, p) => s + statusKb(p, "VmRSS"), 0))} in all`);
 
     const pre = generate(ROWS, false);
@@ -206,9 +180,7 @@ async function main() {
     console.log(`\n${fmt(CLEARTEXT)} cleartext rows: ${c.seconds.toFixed(1)} s, ${clearRate.toFixed(1)} rows/s; ${JSON.stringify(c.job.counts)}`);
     console.log(`  raw argon2id (19 MiB, t=2, p=1) on ${os.availableParallelism()} cores: ${raw.toFixed(1)} hashes/s → ours is ${((clearRate / raw) * 100).toFixed(0)}% of it`);
   } finally {
-    await server.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end({ timeout: 5 });
+    await done();
     fs.rmSync(TMP, { recursive: true, force: true });
   }
 }
