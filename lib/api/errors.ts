@@ -13,14 +13,18 @@ export type DetailCode =
   | "INSUFFICIENT_PERMISSIONS"
   | "LIMIT_EXCEEDED";
 
-export type ErrorCode =
-  | "INVALID_DATA"
-  | "INVALID_REQUEST"
-  | "REQUEST_FAILED"
-  | "ACCESS_FAILED"
-  | "NOT_FOUND"
-  | "REQUEST_LIMITED"
-  | "UNEXPECTED_ERROR";
+/** PingOne's top-level error codes (spec 7): the one list, read by the OpenAPI document and the tests. */
+export const ERROR_CODES = [
+  "INVALID_DATA",
+  "INVALID_REQUEST",
+  "REQUEST_FAILED",
+  "ACCESS_FAILED",
+  "NOT_FOUND",
+  "REQUEST_LIMITED",
+  "SERVICE_UNAVAILABLE",
+  "UNEXPECTED_ERROR",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorDetail = {
   code: DetailCode;
@@ -78,6 +82,13 @@ export const notFound = (message = "The requested resource was not found.") =>
 
 export const requestFailed = (message: string, details?: ErrorDetail[]) =>
   new ApiError(400, "REQUEST_FAILED", message, details);
+
+/**
+ * 503 SERVICE_UNAVAILABLE with Retry-After (spec 7): a dependency (the database, an external
+ * directory, the password-check workers) cannot serve the request now; the client may retry.
+ */
+export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
+  new ApiError(503, "SERVICE_UNAVAILABLE", message, undefined, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 
 export function uniquenessViolation(innerError?: Record<string, unknown>): ApiError {
   const message = "A user with this username already exists in the environment.";

@@ -87,6 +87,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   415: "INVALID_REQUEST: unsupported Content-Type.",
   429: "REQUEST_LIMITED / LIMIT_EXCEEDED: over a rate limit; Retry-After says how many seconds to wait.",
   500: "UNEXPECTED_ERROR: never a stack trace; the id is in the server log.",
+  503: "SERVICE_UNAVAILABLE: a dependency (the database, an external directory, the password-check workers) cannot serve the request now; Retry-After says when to try again.",
 };
 
 const limitParam = { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } };
@@ -277,7 +278,7 @@ function operation(path: string, method: string, op: Op) {
     };
   }
   const auth = op.auth !== false;
-  const errors = new Set([...(auth ? [401] : []), ...(op.errors ?? [403]), ...(path.startsWith("/healthz") || path.startsWith("/readyz") ? [] : [429]), 500]);
+  const errors = new Set([...(auth ? [401] : []), ...(op.errors ?? [403]), ...(path.startsWith("/healthz") || path.startsWith("/readyz") ? [] : [429]), 500, ...(path.startsWith("/healthz") ? [] : [503])]);
   for (const status of errors) {
     if (responses[status]) continue;
     responses[status] = { $ref: `#/components/responses/E${status}` };
@@ -341,7 +342,7 @@ function build(): Record<string, unknown> {
           `E${status}`,
           {
             description,
-            ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } } : {}),
+            ...(status === "429" || status === "503" ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } } : {}),
             content: { "application/json": { schema: ref("Error") } },
           },
         ]),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES } from "@/lib/api/errors";
 import { userImportSchema, PROFILE_FIELDS } from "@/lib/users/schema";
 
 /**
@@ -25,7 +26,7 @@ export const errorDetailSchema = z.object({
 export const errorEnvelopeSchema = z
   .object({
     id: uuid.meta({ description: "Also written to the server's log line for the request: quote it when reporting." }),
-    code: z.enum(["INVALID_DATA", "INVALID_REQUEST", "REQUEST_FAILED", "ACCESS_FAILED", "NOT_FOUND", "REQUEST_LIMITED", "UNEXPECTED_ERROR"]),
+    code: z.enum(ERROR_CODES),
     message: z.string(),
     details: z.array(errorDetailSchema).min(1).optional(),
   })

@@ -4,6 +4,7 @@
  * hash or secret ever left the server, and checks of PingOne's error envelope (spec 7).
  */
 import { expect } from "vitest";
+import { ERROR_CODES } from "@/lib/api/errors";
 import { FIXED, type TestApp } from "./app";
 
 export const IMPORT_TYPE = "application/vnd.pingidentity.user.import+json";
@@ -17,7 +18,6 @@ export type Json = any;
 export type ErrorDetail = { code: string; target?: string; message: string; innerError?: Record<string, unknown> };
 export type ErrorEnvelope = { id: string; code: string; message: string; details?: ErrorDetail[] };
 
-const ERROR_CODES = ["INVALID_DATA", "INVALID_REQUEST", "REQUEST_FAILED", "ACCESS_FAILED", "NOT_FOUND", "REQUEST_LIMITED", "UNEXPECTED_ERROR"];
 
 /** Asserts spec 7's envelope exactly: {id (uuid), code, message, details?}, nothing else. */
 export function expectEnvelope(body: unknown, code?: string): asserts body is ErrorEnvelope {
