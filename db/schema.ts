@@ -174,6 +174,11 @@ export const applications = pgTable("applications", {
     .notNull()
     .default("CLIENT_SECRET_BASIC"),
   enabled: boolean("enabled").notNull().default(true),
+  /**
+   * Carried by every access token as `ver`; a token whose version is not the application's
+   * current one is refused. Raised when the secret is rotated or the application disabled.
+   */
+  tokenVersion: integer("token_version").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -366,6 +371,22 @@ export const emailOutbox = pgTable(
 );
 
 export type EmailOutboxRow = typeof emailOutbox.$inferSelect;
+
+/**
+ * Console sign-in sessions, server side: the session cookie names its row (`sid`), and every
+ * request checks the row still exists, so signing out, or a change of the administrator's
+ * password, ends the session at once on every instance.
+ */
+export const adminSessions = pgTable(
+  "admin_sessions",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("admin_sessions_user_idx").on(t.userId)],
+);
 
 // ---------------------------------------------------------------------------------------------
 // Issue 3 (admin console): sign-in throttling. Failed console sign-ins counted per account and

@@ -12,7 +12,7 @@ import { getDb } from "@/db";
 import { users } from "@/db/schema";
 import type { Actor } from "@/lib/access";
 import type { ApiError } from "@/lib/api/errors";
-import { loadAssignments } from "@/lib/auth/tokens";
+import { loadAssignments } from "@/lib/access/assignments";
 import { cancelImportJob, createImportJob, getImportJob, importErrors, importFromDryRun, type ImportErrorLine, type JobOptions } from "@/lib/bulk/jobs";
 import { closeHashPool } from "@/lib/bulk/hash-pool";
 import { drainImportJobs, purgeFinishedFiles } from "@/lib/bulk/worker";

@@ -20,6 +20,9 @@ let adminPopulationId: string;
 const mods = async () => ({
   signIn: await import("@/lib/auth/sign-in"),
   apps: await import("@/lib/applications"),
+  roles: await import("@/lib/roles/assignments"),
+  access: await import("@/lib/access/assignments"),
+  sessions: await import("@/lib/auth/sessions"),
   manage: await import("@/lib/environments/manage"),
   tokens: await import("@/lib/auth/tokens"),
   keys: await import("@/lib/auth/signing-key"),
@@ -44,10 +47,10 @@ function ssha(password: string): string {
 }
 
 /** A new administrator (user of the admin environment) holding exactly these assignments. */
-async function administrator(username: string, password: string, grants: Omit<Parameters<typeof m.apps.createRoleAssignment>[2], "subject">[] = []): Promise<Actor & { id: string }> {
+async function administrator(username: string, password: string, grants: Omit<Parameters<typeof m.roles.createRoleAssignment>[2], "subject">[] = []): Promise<Actor & { id: string }> {
   const u = await m.users.importUser(admin, FIXED.adminEnvId, { username, population: { id: adminPopulationId }, password: { value: password } });
-  for (const g of grants) await m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { ...g, subject: { userId: u.id } });
-  return { type: "USER", id: u.id, via: "CONSOLE", assignments: await m.tokens.loadAssignments({ userId: u.id }) };
+  for (const g of grants) await m.roles.createRoleAssignment(admin, FIXED.adminEnvId, { ...g, subject: { userId: u.id } });
+  return { type: "USER", id: u.id, via: "CONSOLE", assignments: await m.access.loadAssignments({ userId: u.id }) };
 }
 
 beforeAll(async () => {
@@ -56,7 +59,7 @@ beforeAll(async () => {
   m = await mods();
   const db = await m.db.getDb();
   const [row] = await db.select({ id: m.schema.users.id, populationId: m.schema.users.populationId }).from(m.schema.users).where(eq(m.schema.users.username, FIXED.adminUsername));
-  admin = { type: "USER", id: row!.id, via: "CONSOLE", assignments: await m.tokens.loadAssignments({ userId: row!.id }) };
+  admin = { type: "USER", id: row!.id, via: "CONSOLE", assignments: await m.access.loadAssignments({ userId: row!.id }) };
   adminPopulationId = row!.populationId;
 });
 
@@ -134,7 +137,7 @@ describe("role assignments", () => {
   it("lets an admin grant only what it holds, over a scope it holds it on", async () => {
     const demoAdmin = await administrator("demo-env-admin", "Demo-env-admin-1", [{ role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
     const worker = await m.apps.createApplication(admin, FIXED.demoEnvId, { name: "demo worker" });
-    const granted = await m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, {
+    const granted = await m.roles.createRoleAssignment(demoAdmin, FIXED.demoEnvId, {
       subject: { applicationId: worker.application.id },
       role: "IDENTITY_DATA_ADMIN",
       scope: { type: "POPULATION", id: refs.contractorsPopulationId },
@@ -143,25 +146,25 @@ describe("role assignments", () => {
 
     const orgId = await app.organizationId();
     const wider = await rejection(
-      m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "ORGANIZATION", id: orgId } }),
+      m.roles.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "ORGANIZATION", id: orgId } }),
     );
     expect(wider.status).toBe(403);
     const elsewhere = await rejection(
-      m.apps.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } }),
+      m.roles.createRoleAssignment(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id }, role: "ENVIRONMENT_ADMIN", scope: { type: "ENVIRONMENT", id: FIXED.adminEnvId } }),
     );
     expect(elsewhere.status).toBe(403);
 
-    const listed = await m.apps.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } });
+    const listed = await m.roles.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } });
     expect(listed.map((a) => a.id)).toEqual([granted.id]);
-    await m.apps.deleteRoleAssignment(demoAdmin, FIXED.demoEnvId, granted.id);
-    expect(await m.apps.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } })).toEqual([]);
+    await m.roles.deleteRoleAssignment(demoAdmin, FIXED.demoEnvId, granted.id);
+    expect(await m.roles.listRoleAssignments(demoAdmin, FIXED.demoEnvId, { subject: { applicationId: worker.application.id } })).toEqual([]);
   });
 
   it("refuses an unknown role or scope with a clear 400", async () => {
     const worker = await m.apps.createApplication(admin, FIXED.adminEnvId, { name: "w" });
-    const badRole = await rejection(m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "ROOT" as never, scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }));
+    const badRole = await rejection(m.roles.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "ROOT" as never, scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }));
     expect(badRole).toMatchObject({ status: 400, details: [expect.objectContaining({ target: "role" })] });
-    const badScope = await rejection(m.apps.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "POPULATION", id: "00000000-0000-4000-8000-000000000000" } }));
+    const badScope = await rejection(m.roles.createRoleAssignment(admin, FIXED.adminEnvId, { subject: { applicationId: worker.application.id }, role: "IDENTITY_DATA_ADMIN", scope: { type: "POPULATION", id: "00000000-0000-4000-8000-000000000000" } }));
     expect(badScope).toMatchObject({ status: 400, details: [expect.objectContaining({ target: "scope.id" })] });
   });
 });
@@ -188,17 +191,30 @@ describe("environment resources", () => {
 });
 
 describe("the API with a console session", () => {
-  async function sessionCookie(userId: string) {
-    const token = await encode({ token: { sub: userId }, secret: await m.keys.consoleSessionSecret(), salt: "authjs.session-token" });
+  /** A session cookie as sign-in makes it: the JWT names a server-side session row. */
+  async function sessionCookie(userId: string, sid?: string) {
+    const sessionId = sid ?? (await m.sessions.createAdminSession(userId));
+    const token = await encode({ token: { sub: userId, sid: sessionId }, secret: await m.keys.consoleSessionSecret(), salt: "authjs.session-token" });
     return `authjs.session-token=${token}`;
   }
+
+  it("refuses a session whose server-side row has ended, and a cookie with no session row", async () => {
+    const reader = await administrator("session-ended", "Session-pass-2", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
+    const sid = await m.sessions.createAdminSession(reader.id);
+    const cookie = await sessionCookie(reader.id, sid);
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(200);
+    await m.sessions.endAdminSession(sid);
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(401);
+    const noRow = await encode({ token: { sub: reader.id }, secret: await m.keys.consoleSessionSecret(), salt: "authjs.session-token" });
+    expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie: `authjs.session-token=${noRow}` } })).status).toBe(401);
+  });
 
   it("accepts a console session, re-reading its roles so that a revoked role stops at once", async () => {
     const reader = await administrator("session-reader", "Session-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
     const cookie = await sessionCookie(reader.id);
     expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(200);
-    const [assignment] = await m.apps.listRoleAssignments(admin, FIXED.adminEnvId, { subject: { userId: reader.id } });
-    await m.apps.deleteRoleAssignment(admin, FIXED.adminEnvId, assignment!.id);
+    const [assignment] = await m.roles.listRoleAssignments(admin, FIXED.adminEnvId, { subject: { userId: reader.id } });
+    await m.roles.deleteRoleAssignment(admin, FIXED.adminEnvId, assignment!.id);
     expect((await app.fetch(`/environments/${FIXED.demoEnvId}/users`, { headers: { cookie } })).status).toBe(403);
   });
 

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   const session = await auth();
-  if (session?.user?.id && (await currentAdministrator(session.user.id))) redirect("/console");
+  if (session?.user?.id && (await currentAdministrator(session.user.id, session.user.sessionId))) redirect("/console");
   const { callbackUrl } = await searchParams;
   let next: string | undefined;
   try {

@@ -1,27 +1,21 @@
 import "server-only";
-import { and, asc, eq, inArray, isNotNull, or, type SQL } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
-import {
-  applications,
-  auditEvents,
-  environments,
-  populations,
-  ROLES,
-  roleAssignments,
-  users,
-  type RoleName,
-  type ScopeType,
-} from "@/db/schema";
-import { requireEnvironmentAccess, type Actor } from "@/lib/access";
-import { forbidden, invalidData, notFound } from "@/lib/api/errors";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { getDb } from "@/db";
+import { applications } from "@/db/schema";
+import { requireCovers, requireEnvironmentAccess, type Actor } from "@/lib/access";
+import { loadAssignments } from "@/lib/access/assignments";
+import { invalidData, notFound } from "@/lib/api/errors";
+import { recordAudit } from "@/lib/audit";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { clientSecret as newClientSecret } from "./client-secret";
 
 /**
- * Worker applications and role assignments: one domain function per operation, used by the
- * console's server actions and by the HTTP API. Each checks access itself: managing
- * applications and role assignments needs ENVIRONMENT_ADMIN (`environment:manage`) on the
- * environment the application or user lives in.
+ * Worker applications: one domain function per operation, used by the console's server actions
+ * and by the HTTP API. Each checks access itself: managing applications needs ENVIRONMENT_ADMIN
+ * (`environment:manage`) on the application's environment, and changing one that holds roles
+ * (its secret, name, enabled flag, existence) also needs the actor's own roles to cover the
+ * application's (finding F2: no taking over an application that holds more than you).
+ * Role assignments are in lib/roles/assignments.ts.
  */
 
 export type ApplicationSummary = {
@@ -43,20 +37,6 @@ const applicationColumns = {
   createdAt: applications.createdAt,
   updatedAt: applications.updatedAt,
 };
-
-function audit(actor: Actor, environmentId: string, action: string, resourceType: string, resourceId: string, details: Record<string, unknown> = {}) {
-  return {
-    id: uuidv7(),
-    environmentId,
-    action,
-    actorType: actor.type,
-    actorId: actor.id,
-    resourceType,
-    resourceId,
-    via: actor.via,
-    details,
-  } as const;
-}
 
 function applicationName(raw: unknown): string {
   const name = typeof raw === "string" ? raw.trim() : "";
@@ -87,6 +67,13 @@ export async function getApplication(actor: Actor, environmentId: string, applic
   return app;
 }
 
+/** The application, for a write on it: its roles must be covered by the actor's (F2). */
+async function getApplicationForWrite(actor: Actor, environmentId: string, applicationId: string): Promise<ApplicationSummary> {
+  const app = await getApplication(actor, environmentId, applicationId);
+  requireCovers(actor, await loadAssignments({ applicationId: app.id }), "application");
+  return app;
+}
+
 /** A new worker application. The client secret is in the result once; only its argon2id hash is kept. */
 export async function createApplication(
   actor: Actor,
@@ -100,7 +87,7 @@ export async function createApplication(
   const id = uuidv7();
   const application = await db.transaction(async (tx) => {
     const [row] = await tx.insert(applications).values({ id, environmentId, name, secretHash }).returning(applicationColumns);
-    await tx.insert(auditEvents).values(audit(actor, environmentId, "APPLICATION.CREATED", "APPLICATION", id, { name }));
+    await recordAudit(tx, actor, environmentId, "APPLICATION.CREATED", { type: "APPLICATION", id }, { name });
     return row!;
   });
   return { application, clientSecret };
@@ -112,10 +99,12 @@ export async function updateApplication(
   applicationId: string,
   input: { name?: string; enabled?: boolean },
 ): Promise<ApplicationSummary> {
-  await getApplication(actor, environmentId, applicationId);
-  const values: { name?: string; enabled?: boolean; updatedAt: Date } = { updatedAt: new Date() };
+  await getApplicationForWrite(actor, environmentId, applicationId);
+  const values: { name?: string; enabled?: boolean; updatedAt: Date; tokenVersion?: ReturnType<typeof sql> } = { updatedAt: new Date() };
   if (input.name !== undefined) values.name = applicationName(input.name);
   if (input.enabled !== undefined) values.enabled = Boolean(input.enabled);
+  // A disabled application's tokens die with it and stay dead if it is enabled again.
+  if (input.enabled === false) values.tokenVersion = sql`${applications.tokenVersion} + 1`;
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -124,35 +113,38 @@ export async function updateApplication(
       .where(and(eq(applications.id, applicationId.toLowerCase()), eq(applications.environmentId, environmentId)))
       .returning(applicationColumns);
     if (!row) throw notFound("The application was not found.");
-    await tx.insert(auditEvents).values(audit(actor, environmentId, "APPLICATION.UPDATED", "APPLICATION", row.id));
+    await recordAudit(tx, actor, environmentId, "APPLICATION.UPDATED", { type: "APPLICATION", id: row.id }, { ...(input.enabled !== undefined ? { enabled: values.enabled } : {}) });
     return row;
   });
 }
 
-/** A fresh client secret; the old one stops working at once. Access tokens already issued run out on their own. */
+/**
+ * A fresh client secret; the old one stops working at once, and so do the access tokens issued
+ * with it (their token version no longer matches: lib/auth/tokens.ts).
+ */
 export async function rotateApplicationSecret(
   actor: Actor,
   environmentId: string,
   applicationId: string,
 ): Promise<{ application: ApplicationSummary; clientSecret: string }> {
-  await getApplication(actor, environmentId, applicationId);
+  await getApplicationForWrite(actor, environmentId, applicationId);
   const { secret: clientSecret, secretHash } = await newClientSecret();
   const db = await getDb();
   const application = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(applications)
-      .set({ secretHash, updatedAt: new Date() })
+      .set({ secretHash, tokenVersion: sql`${applications.tokenVersion} + 1`, updatedAt: new Date() })
       .where(and(eq(applications.id, applicationId.toLowerCase()), eq(applications.environmentId, environmentId)))
       .returning(applicationColumns);
     if (!row) throw notFound("The application was not found.");
-    await tx.insert(auditEvents).values(audit(actor, environmentId, "APPLICATION.SECRET_ROTATED", "APPLICATION", row.id));
+    await recordAudit(tx, actor, environmentId, "APPLICATION.SECRET_ROTATED", { type: "APPLICATION", id: row.id });
     return row;
   });
   return { application, clientSecret };
 }
 
 export async function deleteApplication(actor: Actor, environmentId: string, applicationId: string): Promise<void> {
-  await getApplication(actor, environmentId, applicationId);
+  await getApplicationForWrite(actor, environmentId, applicationId);
   const db = await getDb();
   await db.transaction(async (tx) => {
     const deleted = await tx
@@ -160,209 +152,7 @@ export async function deleteApplication(actor: Actor, environmentId: string, app
       .where(and(eq(applications.id, applicationId.toLowerCase()), eq(applications.environmentId, environmentId)))
       .returning({ id: applications.id });
     if (!deleted.length) throw notFound("The application was not found.");
-    await tx.insert(auditEvents).values(audit(actor, environmentId, "APPLICATION.DELETED", "APPLICATION", deleted[0]!.id));
+    await recordAudit(tx, actor, environmentId, "APPLICATION.DELETED", { type: "APPLICATION", id: deleted[0]!.id });
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Role assignments
-
-export type RoleSubject = { userId: string } | { applicationId: string };
-export type RoleScope = { type: ScopeType; id: string };
-
-export type RoleAssignmentView = {
-  id: string;
-  role: RoleName;
-  subject: { type: "USER"; id: string; name: string } | { type: "APPLICATION"; id: string; name: string };
-  scope: { type: ScopeType; id: string; environmentId: string | null; name: string | null };
-  createdAt: Date;
-};
-
-/** Roles whose permissions each role includes (lib/access GRANTS: each is a superset of the next). */
-const INCLUDES: Record<RoleName, readonly RoleName[]> = {
-  ENVIRONMENT_ADMIN: ["ENVIRONMENT_ADMIN", "IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"],
-  IDENTITY_DATA_ADMIN: ["IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"],
-  IDENTITY_DATA_READ_ONLY: ["IDENTITY_DATA_READ_ONLY"],
-};
-
-/**
- * Whether `held` (an actor's assignment) covers `target`: a role with at least the target role's
- * permissions, over the same scope or a wider one containing it. Nobody can hand out more than
- * they hold themselves.
- */
-function covers(
-  held: { role: RoleName; scopeType: ScopeType; scopeId: string; environmentId: string | null },
-  target: { role: RoleName; scopeType: ScopeType; scopeId: string; environmentId: string | null },
-): boolean {
-  if (!INCLUDES[held.role]?.includes(target.role)) return false;
-  if (held.scopeType === "ORGANIZATION") return true;
-  if (held.scopeType === "ENVIRONMENT") return target.scopeType !== "ORGANIZATION" && target.environmentId === held.scopeId;
-  return target.scopeType === "POPULATION" && target.scopeId === held.scopeId;
-}
-
-/** The subject lives in `environmentId` (404 otherwise, so other environments' ids say nothing). */
-async function requireSubject(db: Executor, environmentId: string, subject: RoleSubject): Promise<RoleSubject> {
-  if ("userId" in subject) {
-    if (!isUuid(subject.userId)) throw notFound("The user was not found.");
-    const id = subject.userId.toLowerCase();
-    const [u] = await db.select({ id: users.id }).from(users).where(and(eq(users.id, id), eq(users.environmentId, environmentId)));
-    if (!u) throw notFound("The user was not found.");
-    return { userId: id };
-  }
-  if (!subject || !("applicationId" in subject) || !isUuid(subject.applicationId)) throw notFound("The application was not found.");
-  const id = subject.applicationId.toLowerCase();
-  const [a] = await db
-    .select({ id: applications.id })
-    .from(applications)
-    .where(and(eq(applications.id, id), eq(applications.environmentId, environmentId)));
-  if (!a) throw notFound("The application was not found.");
-  return { applicationId: id };
-}
-
-/** The scope exists; returns the environment it lies in (null for the organization). */
-async function resolveScope(db: Executor, environmentId: string, scope: RoleScope): Promise<{ scopeType: ScopeType; scopeId: string; environmentId: string | null }> {
-  const bad = (message: string) => invalidData([{ code: "INVALID_VALUE", target: "scope.id", message }]);
-  if (!scope || !["ORGANIZATION", "ENVIRONMENT", "POPULATION"].includes(scope.type)) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "scope.type", message: "The scope type must be ORGANIZATION, ENVIRONMENT or POPULATION." }]);
-  }
-  if (!isUuid(scope.id)) throw bad("The scope id must be a UUID.");
-  const id = scope.id.toLowerCase();
-  if (scope.type === "ORGANIZATION") {
-    const [env] = await db.select({ org: environments.organizationId }).from(environments).where(eq(environments.id, environmentId));
-    if (!env || env.org !== id) throw bad("The scope is not this environment's organization.");
-    return { scopeType: "ORGANIZATION", scopeId: id, environmentId: null };
-  }
-  if (scope.type === "ENVIRONMENT") {
-    const [env] = await db.select({ id: environments.id }).from(environments).where(eq(environments.id, id));
-    if (!env) throw bad("The scope environment does not exist.");
-    return { scopeType: "ENVIRONMENT", scopeId: id, environmentId: id };
-  }
-  const [pop] = await db.select({ env: populations.environmentId }).from(populations).where(eq(populations.id, id));
-  if (!pop) throw bad("The scope population does not exist.");
-  return { scopeType: "POPULATION", scopeId: id, environmentId: pop.env };
-}
-
-/**
- * Gives a user or application of `environmentId` a role over a scope. The actor needs
- * `environment:manage` on that environment and must itself hold that role's permissions over the
- * scope (or a wider one): nobody can grant more than they have.
- */
-export async function createRoleAssignment(
-  actor: Actor,
-  environmentId: string,
-  input: { subject: RoleSubject; role: RoleName; scope: RoleScope },
-): Promise<RoleAssignmentView> {
-  requireEnvironmentAccess(actor, "environment:manage", environmentId);
-  if (!ROLES.includes(input?.role)) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "role", message: `The role must be one of ${ROLES.join(", ")}.` }]);
-  }
-  const db = await getDb();
-  const subject = await requireSubject(db, environmentId, input.subject);
-  const scope = await resolveScope(db, environmentId, input.scope);
-  const target = { role: input.role, ...scope };
-  if (!actor.assignments.some((held) => covers(held, target))) {
-    throw forbidden("You can assign only a role whose permissions you hold yourself over the same scope or a wider one.");
-  }
-  const id = uuidv7();
-  await db.transaction(async (tx) => {
-    await tx.insert(roleAssignments).values({
-      id,
-      role: input.role,
-      userId: "userId" in subject ? subject.userId : null,
-      applicationId: "applicationId" in subject ? subject.applicationId : null,
-      scopeType: scope.scopeType,
-      scopeId: scope.scopeId,
-      scopeEnvironmentId: scope.environmentId,
-    });
-    await tx.insert(auditEvents).values(
-      audit(actor, environmentId, "ROLE_ASSIGNMENT.CREATED", "ROLE_ASSIGNMENT", id, { role: input.role, scope: { type: scope.scopeType, id: scope.scopeId } }),
-    );
-  });
-  const [view] = await viewsOf(db, environmentId, eq(roleAssignments.id, id));
-  return view!;
-}
-
-/**
- * Removes an assignment of a subject in `environmentId`. Like creating one, it needs the role
- * over the scope, so an admin cannot strip a wider admin of a role it does not hold.
- */
-export async function deleteRoleAssignment(actor: Actor, environmentId: string, assignmentId: string): Promise<void> {
-  requireEnvironmentAccess(actor, "environment:manage", environmentId);
-  if (!isUuid(assignmentId)) throw notFound("The role assignment was not found.");
-  const db = await getDb();
-  const [row] = await viewsOf(db, environmentId, eq(roleAssignments.id, assignmentId.toLowerCase()));
-  if (!row) throw notFound("The role assignment was not found.");
-  const target = { role: row.role, scopeType: row.scope.type, scopeId: row.scope.id, environmentId: row.scope.environmentId };
-  if (!actor.assignments.some((held) => covers(held, target))) {
-    throw forbidden("You can remove only a role whose permissions you hold yourself over the same scope or a wider one.");
-  }
-  await db.transaction(async (tx) => {
-    await tx.delete(roleAssignments).where(eq(roleAssignments.id, row.id));
-    await tx.insert(auditEvents).values(audit(actor, environmentId, "ROLE_ASSIGNMENT.DELETED", "ROLE_ASSIGNMENT", row.id, { role: row.role }));
-  });
-}
-
-/** Assignments held by users and applications of `environmentId`, optionally of one subject. */
-export async function listRoleAssignments(actor: Actor, environmentId: string, filter?: { subject?: RoleSubject }): Promise<RoleAssignmentView[]> {
-  requireEnvironmentAccess(actor, "environment:manage", environmentId);
-  const db = await getDb();
-  const s = filter?.subject;
-  if (s) {
-    const subject = await requireSubject(db, environmentId, s);
-    return viewsOf(
-      db,
-      environmentId,
-      "userId" in subject ? eq(roleAssignments.userId, subject.userId) : eq(roleAssignments.applicationId, subject.applicationId),
-    );
-  }
-  return viewsOf(db, environmentId);
-}
-
-async function viewsOf(db: Executor, environmentId: string, where?: SQL): Promise<RoleAssignmentView[]> {
-  const rows = await db
-    .select({
-      id: roleAssignments.id,
-      role: roleAssignments.role,
-      userId: roleAssignments.userId,
-      applicationId: roleAssignments.applicationId,
-      scopeType: roleAssignments.scopeType,
-      scopeId: roleAssignments.scopeId,
-      scopeEnvironmentId: roleAssignments.scopeEnvironmentId,
-      createdAt: roleAssignments.createdAt,
-      username: users.username,
-      appName: applications.name,
-    })
-    .from(roleAssignments)
-    .leftJoin(users, eq(users.id, roleAssignments.userId))
-    .leftJoin(applications, eq(applications.id, roleAssignments.applicationId))
-    .where(
-      and(
-        or(
-          and(isNotNull(roleAssignments.userId), eq(users.environmentId, environmentId)),
-          and(isNotNull(roleAssignments.applicationId), eq(applications.environmentId, environmentId)),
-        ),
-        where,
-      ),
-    )
-    .orderBy(asc(roleAssignments.createdAt), asc(roleAssignments.id));
-  const envIds = [...new Set(rows.filter((r) => r.scopeType === "ENVIRONMENT").map((r) => r.scopeId))];
-  const popIds = [...new Set(rows.filter((r) => r.scopeType === "POPULATION").map((r) => r.scopeId))];
-  const envNames = new Map(
-    envIds.length ? (await db.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, envIds))).map((e) => [e.id, e.name]) : [],
-  );
-  const popNames = new Map(
-    popIds.length ? (await db.select({ id: populations.id, name: populations.name }).from(populations).where(inArray(populations.id, popIds))).map((p) => [p.id, p.name]) : [],
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    role: r.role,
-    subject: r.userId ? { type: "USER" as const, id: r.userId, name: r.username ?? "" } : { type: "APPLICATION" as const, id: r.applicationId!, name: r.appName ?? "" },
-    scope: {
-      type: r.scopeType,
-      id: r.scopeId,
-      environmentId: r.scopeEnvironmentId,
-      name: r.scopeType === "ORGANIZATION" ? "Organization" : r.scopeType === "ENVIRONMENT" ? (envNames.get(r.scopeId) ?? null) : (popNames.get(r.scopeId) ?? null),
-    },
-    createdAt: r.createdAt,
-  }));
-}

@@ -11,9 +11,11 @@ declare module "next-auth" {
   interface User {
     username?: string;
     assignments?: Assignment[];
+    /** The server-side session row made at sign-in (lib/auth/sessions.ts). */
+    sessionId?: string;
   }
   interface Session {
-    user: { id: string; username: string; assignments: Assignment[] };
+    user: { id: string; username: string; assignments: Assignment[]; sessionId: string };
   }
 }
 
@@ -21,6 +23,7 @@ declare module "@auth/core/jwt" {
   interface JWT {
     username?: string;
     assignments?: Assignment[];
+    sid?: string;
   }
 }
 
@@ -37,13 +40,14 @@ export const authConfig = {
         token.sub = user.id;
         token.username = user.username;
         token.assignments = user.assignments ?? [];
+        token.sid = user.sessionId;
       }
       return token;
     },
     session({ session, token }) {
       return {
         ...session,
-        user: { id: token.sub ?? "", username: token.username ?? "", assignments: token.assignments ?? [] },
+        user: { id: token.sub ?? "", username: token.username ?? "", assignments: token.assignments ?? [], sessionId: token.sid ?? "" },
       };
     },
   },

@@ -6,6 +6,7 @@ import { consoleSessionSecret } from "./signing-key";
 import { authenticateAdministrator } from "./sign-in";
 import { log, safeError } from "@/lib/log";
 import { CLIENT_IP_HEADER } from "./client-ip";
+import { createAdminSession, endAdminSession } from "./sessions";
 
 /** Auth.js refuses a sign-in with this: the one message for unknown user and wrong password. */
 export class InvalidCredentials extends CredentialsSignin {
@@ -40,12 +41,21 @@ export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({
     },
     debug() {},
   },
+  events: {
+    // The server-side row goes with the cookie: a copy of the cookie kept elsewhere stops working.
+    async signOut(message) {
+      if ("token" in message && message.token) await endAdminSession(message.token.sid);
+    },
+  },
   providers: [
     Credentials({
       credentials: { username: { label: "Username" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, request) {
         const result = await authenticateAdministrator(credentials?.username, credentials?.password, clientIp(request.headers));
-        if (result.ok) return { id: result.administrator.id, name: result.administrator.username, username: result.administrator.username, assignments: result.administrator.assignments };
+        if (result.ok) {
+          const a = result.administrator;
+          return { id: a.id, name: a.username, username: a.username, assignments: a.assignments, sessionId: await createAdminSession(a.id) };
+        }
         if (result.reason === "throttled") throw new TooManyAttempts();
         throw new InvalidCredentials();
       },

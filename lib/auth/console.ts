@@ -16,7 +16,7 @@ export type ConsoleActor = Actor & { type: "USER"; via: "CONSOLE"; username: str
 export const requireConsoleActor = cache(async (): Promise<ConsoleActor> => {
   const session = await auth();
   const userId = session?.user?.id;
-  const admin = userId ? await currentAdministrator(userId) : null;
+  const admin = userId ? await currentAdministrator(userId, session.user.sessionId) : null;
   if (!admin) redirect("/login");
   return { type: "USER", id: admin.id, username: admin.username, assignments: admin.assignments, via: "CONSOLE" };
 });

@@ -43,9 +43,11 @@ export async function actorFromRequest(req: Request): Promise<Actor> {
   const token = sessionToken(parseCookies(req.headers.get("cookie")));
   if (!token) throw unauthenticated();
   let sub: string | undefined;
+  let sid: string | undefined;
   try {
     const payload = await decode({ token: token.value, secret: await consoleSessionSecret(), salt: token.name });
     sub = typeof payload?.sub === "string" ? payload.sub : undefined;
+    sid = typeof payload?.sid === "string" ? payload.sid : undefined;
   } catch {
     sub = undefined;
   }
@@ -57,7 +59,7 @@ export async function actorFromRequest(req: Request): Promise<Actor> {
       throw forbidden("Cross-origin requests cannot use a console session.");
     }
   }
-  const admin = await currentAdministrator(sub);
+  const admin = await currentAdministrator(sub, sid);
   if (!admin) throw unauthenticated("The console session is invalid or has expired: sign in again.");
   noteRequest(req, { actor: { type: "USER", id: admin.id } });
   return { type: "USER", id: admin.id, assignments: admin.assignments, via: "CONSOLE" };

@@ -1,13 +1,14 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { settings, users } from "@/db/schema";
+import { adminSessions, settings, users } from "@/db/schema";
 import type { Assignment } from "@/lib/access";
 import { verifyPassword } from "@/lib/passwords";
 import { isUuid } from "@/lib/ids";
 import { ADMIN_ENVIRONMENT_SETTING } from "@/lib/bootstrap";
 import { upgradeStoredHash } from "@/lib/users/password";
-import { dummyPasswordHash, loadAssignments } from "./tokens";
+import { loadAssignments } from "@/lib/access/assignments";
+import { dummyPasswordHash } from "./tokens";
 import { clearAccount, recordFailure, retryAfterSeconds } from "./throttle";
 
 export type Administrator = { id: string; username: string; assignments: Assignment[] };
@@ -67,15 +68,19 @@ export async function authenticateAdministrator(username: unknown, password: unk
   return { ok: true, administrator: { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) } };
 }
 
-/** The current state of a signed-in administrator, read fresh: null once disabled or deleted. */
-export async function currentAdministrator(userId: string): Promise<Administrator | null> {
-  if (!isUuid(userId)) return null;
+/**
+ * The current state of a signed-in administrator, read fresh: null once disabled or deleted, or
+ * once the session has ended (signed out, the password changed, expired: lib/auth/sessions.ts).
+ */
+export async function currentAdministrator(userId: string, sessionId: string | undefined): Promise<Administrator | null> {
+  if (!isUuid(userId) || !sessionId || !isUuid(sessionId)) return null;
   const envId = await adminEnvironmentId();
   if (!envId) return null;
   const db = await getDb();
   const [row] = await db
     .select({ id: users.id, username: users.username, enabled: users.enabled })
     .from(users)
+    .innerJoin(adminSessions, and(eq(adminSessions.userId, users.id), eq(adminSessions.id, sessionId.toLowerCase()), gt(adminSessions.expiresAt, sql`now()`)))
     .where(and(eq(users.id, userId), eq(users.environmentId, envId)));
   if (!row || !row.enabled) return null;
   return { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) };

@@ -2,8 +2,9 @@ import "server-only";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "@/db";
-import { applications, roleAssignments, type RoleName, type ScopeType } from "@/db/schema";
-import type { Actor, Assignment } from "@/lib/access";
+import { applications, type RoleName, type ScopeType } from "@/db/schema";
+import type { Actor } from "@/lib/access";
+import { loadAssignments } from "@/lib/access/assignments";
 import { unauthenticated } from "@/lib/api/errors";
 import { randomBytes } from "node:crypto";
 import { hashPassword, verifyPassword } from "@/lib/passwords";
@@ -19,6 +20,8 @@ type TokenClaims = {
   env: string;
   client_id: string;
   roles: { role: RoleName; scope: { type: ScopeType; id: string }; env: string | null }[];
+  /** The application's token version when the token was issued (see applicationState). */
+  ver?: number;
 };
 
 export class OAuthError extends Error {
@@ -29,24 +32,6 @@ export class OAuthError extends Error {
   ) {
     super(description);
   }
-}
-
-export async function loadAssignments(subject: { applicationId: string } | { userId: string }): Promise<Assignment[]> {
-  const db = await getDb();
-  const rows = await db
-    .select({
-      role: roleAssignments.role,
-      scopeType: roleAssignments.scopeType,
-      scopeId: roleAssignments.scopeId,
-      environmentId: roleAssignments.scopeEnvironmentId,
-    })
-    .from(roleAssignments)
-    .where(
-      "applicationId" in subject
-        ? eq(roleAssignments.applicationId, subject.applicationId)
-        : eq(roleAssignments.userId, subject.userId),
-    );
-  return rows;
 }
 
 /**
@@ -63,7 +48,7 @@ export async function issueClientCredentialsToken(
   const db = await getDb();
   const [app] = isUuid(clientId) && isUuid(environmentId)
     ? await db
-        .select({ id: applications.id, secretHash: applications.secretHash, enabled: applications.enabled })
+        .select({ id: applications.id, secretHash: applications.secretHash, enabled: applications.enabled, tokenVersion: applications.tokenVersion })
         .from(applications)
         .where(and(eq(applications.id, clientId), eq(applications.environmentId, environmentId)))
     : [];
@@ -76,6 +61,7 @@ export async function issueClientCredentialsToken(
     env: environmentId,
     client_id: app.id,
     roles: assignments.map((a) => ({ role: a.role, scope: { type: a.scopeType, id: a.scopeId }, env: a.environmentId })),
+    ver: app.tokenVersion,
   };
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -99,30 +85,40 @@ export function dummyPasswordHash(): Promise<string> {
 /**
  * Verified tokens, by their exact text, until they expire. Only a token whose signature has
  * been checked is ever stored, so a hit is as good as a verification; it saves the HMAC, which
- * profiling showed to be a tenth of an import's CPU time.
+ * profiling showed to be a tenth of an import's CPU time. What the token may still do is not
+ * cached here: see applicationState.
  */
-const verifiedTokens = new Map<string, { actor: Actor; exp: number }>();
+const verifiedTokens = new Map<string, { claims: VerifiedClaims; exp: number }>();
 const MAX_CACHED_TOKENS = 10_000;
+
+type VerifiedClaims = { sub: string; ver: number };
 
 /**
  * The actor behind an `Authorization: Bearer` header, or a 401; then its application's rate
  * limit (429). The actor is noted for the request's log line.
  */
 export async function actorFromBearer(req: Request): Promise<Actor> {
-  const actor = await verifiedActor(req);
+  const claims = await verifiedClaims(req);
+  const state = await applicationState(claims.sub);
+  // Revocation (finding F5): a deleted or disabled application, or one whose secret was rotated
+  // since the token was issued, has no valid tokens; roles are the application's current ones.
+  if (!state || !state.enabled || state.tokenVersion !== claims.ver) {
+    throw unauthenticated("The access token has been revoked: request a new one.");
+  }
+  const actor: Actor = { type: "APPLICATION", id: claims.sub, via: "API", assignments: state.assignments };
   noteRequest(req, { actor: { type: actor.type, id: actor.id } });
   await limitApplication(actor.id);
   return actor;
 }
 
-async function verifiedActor(req: Request): Promise<Actor> {
+async function verifiedClaims(req: Request): Promise<VerifiedClaims> {
   const header = req.headers.get("authorization");
   const match = header?.match(/^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i);
   if (!match) throw unauthenticated();
   const token = match[1]!;
   const cached = verifiedTokens.get(token);
   if (cached) {
-    if (cached.exp * 1000 > Date.now()) return cached.actor;
+    if (cached.exp * 1000 > Date.now()) return cached.claims;
     verifiedTokens.delete(token);
   }
   try {
@@ -131,22 +127,53 @@ async function verifiedActor(req: Request): Promise<Actor> {
       algorithms: ["HS256"],
     });
     if (!payload.sub || !Array.isArray(payload.roles) || typeof payload.exp !== "number") throw unauthenticated();
-    const actor: Actor = {
-      type: "APPLICATION",
-      id: payload.sub,
-      via: "API",
-      assignments: payload.roles.map((r) => ({
-        role: r.role,
-        scopeType: r.scope.type,
-        scopeId: r.scope.id,
-        environmentId: r.env,
-      })),
-    };
+    const claims: VerifiedClaims = { sub: payload.sub, ver: typeof payload.ver === "number" ? payload.ver : 0 };
     if (verifiedTokens.size >= MAX_CACHED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
-    verifiedTokens.set(token, { actor, exp: payload.exp });
-    return actor;
+    verifiedTokens.set(token, { claims, exp: payload.exp });
+    return claims;
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated("The access token has expired: request a new one.");
     throw unauthenticated("The access token is invalid.");
   }
+}
+
+type ApplicationState = { enabled: boolean; tokenVersion: number; assignments: Actor["assignments"] };
+
+/** How long an application's state is reused before it is read again (TOKEN_STATE_TTL_MS). */
+const stateTtlMs = () => {
+  const n = Number(process.env.TOKEN_STATE_TTL_MS);
+  return Number.isFinite(n) && n >= 0 ? n : 2000;
+};
+const states = new Map<string, { at: number; state: Promise<ApplicationState | null> }>();
+const MAX_CACHED_STATES = 10_000;
+
+/**
+ * Whether an application still exists and is enabled, its token version and its current role
+ * assignments, read from the database at most once per TOKEN_STATE_TTL_MS (2 s) per process, so
+ * that a revocation bites on every instance within seconds at the cost of one query per
+ * application every two seconds.
+ */
+function applicationState(applicationId: string): Promise<ApplicationState | null> {
+  const now = Date.now();
+  const cached = states.get(applicationId);
+  if (cached && now - cached.at < stateTtlMs()) return cached.state;
+  const state = readApplicationState(applicationId);
+  if (states.size >= MAX_CACHED_STATES) states.delete(states.keys().next().value!);
+  states.set(applicationId, { at: now, state });
+  // A failed read is not remembered: the next request tries again.
+  state.catch(() => {
+    if (states.get(applicationId)?.state === state) states.delete(applicationId);
+  });
+  return state;
+}
+
+async function readApplicationState(applicationId: string): Promise<ApplicationState | null> {
+  if (!isUuid(applicationId)) return null;
+  const db = await getDb();
+  const [app] = await db
+    .select({ enabled: applications.enabled, tokenVersion: applications.tokenVersion })
+    .from(applications)
+    .where(eq(applications.id, applicationId));
+  if (!app) return null;
+  return { ...app, assignments: await loadAssignments({ applicationId }, db) };
 }

@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { databaseDriver, getDb, type Executor } from "@/db";
 import { populations, userImportJobs, type UserImportJobRow } from "@/db/schema";
-import { reach, reaches, requirePopulationAccess, type Actor } from "@/lib/access";
+import { reach, reaches, requireCovers, requirePopulationAccess, type Actor } from "@/lib/access";
 import { ApiError, driverError, uniquenessViolation } from "@/lib/api/errors";
-import { loadAssignments } from "@/lib/auth/tokens";
+import { loadAssignments, loadUserAssignments } from "@/lib/access/assignments";
 import { log, safeError } from "@/lib/log";
 import { uuidv7 } from "@/lib/ids";
 import { insertUsersWithAudit } from "@/lib/users/insert-users";
@@ -192,6 +192,8 @@ async function decide(db: Executor, actor: Actor, job: UserImportJobRow, candida
   );
   const existing = new Map(existingRows.map((e) => [e.k, e]));
   const readable = reach(actor, "users:read", job.environmentId);
+  // An update is a write on the existing user: refused when that user holds more than the job's actor.
+  const held = job.onConflict === "update" ? await loadUserAssignments(db, existingRows.map((e) => e.id)) : new Map();
 
   return mapLimited(candidates, HASH_CONCURRENCY, async (c): Promise<Outcome> => {
     const found = existing.get(c.key);
@@ -204,6 +206,7 @@ async function decide(db: Executor, actor: Actor, job: UserImportJobRow, candida
         }
         // update: profile attributes only, and never a move to another population.
         requirePopulationAccess(actor, "users:write", job.environmentId, found.population_id);
+        requireCovers(actor, held.get(found.id) ?? [], "user");
         if (c.namedPopulation && c.populationId !== found.population_id) {
           return {
             kind: "fail",

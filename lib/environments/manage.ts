@@ -2,7 +2,6 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import {
-  auditEvents,
   gatewayUserTypes,
   gateways,
   IDENTITY_PROVIDER_TYPES,
@@ -12,6 +11,7 @@ import {
 } from "@/db/schema";
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { driverError, invalidData, notFound, requestFailed } from "@/lib/api/errors";
+import { recordAudit } from "@/lib/audit";
 import { isUuid, uuidv7 } from "@/lib/ids";
 
 /**
@@ -44,7 +44,7 @@ async function audited<T>(actor: Actor, environmentId: string, action: string, r
   const db = await getDb();
   return db.transaction(async (tx) => {
     const { id, result } = await work(tx);
-    await tx.insert(auditEvents).values({ id: uuidv7(), environmentId, action, actorType: actor.type, actorId: actor.id, resourceType, resourceId: id, via: actor.via, details: {} });
+    await recordAudit(tx, actor, environmentId, action, { type: resourceType, id });
     return result;
   });
 }

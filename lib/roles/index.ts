@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROLES, type RoleName } from "@/db/schema";
-import { ROLE_LABELS } from "@/lib/access";
+import { ROLE_LABELS, ROLE_SCOPES } from "@/lib/access";
 import { invalidData } from "@/lib/api/errors";
 
 /**
@@ -25,7 +25,7 @@ export function roleResource(base: string, role: RoleName) {
     id: ROLE_IDS[role],
     name: ROLE_LABELS[role],
     description: DESCRIPTIONS[role],
-    applicableTo: ["ORGANIZATION", "ENVIRONMENT", "POPULATION"] as const,
+    applicableTo: ROLE_SCOPES[role],
   };
 }
 

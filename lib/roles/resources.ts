@@ -1,4 +1,5 @@
-import type { ApplicationSummary, RoleAssignmentView } from "@/lib/applications";
+import type { ApplicationSummary } from "@/lib/applications";
+import type { RoleAssignmentView } from "./assignments";
 import { ROLE_IDS } from "./index";
 
 /** Serializers of applications and role assignments (PingOne's shapes); a client secret only where passed in. */

@@ -16,6 +16,7 @@ import {
 } from "@/db/schema";
 import { reach, reaches, requirePopulationAccess, type Actor } from "@/lib/access";
 import { driverError, invalidData, notFound, uniquenessViolation, type ApiError } from "@/lib/api/errors";
+import { auditActor } from "@/lib/audit";
 import { uuidv7 } from "@/lib/ids";
 import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword } from "@/lib/passwords";
 import { PROFILE_FIELDS, toFieldProblems, userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
@@ -161,9 +162,7 @@ export async function prepareUserImport(
     audit: {
       id: uuidv7(),
       action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
-      actorType: actor.type,
-      actorId: actor.id,
-      via: actor.via,
+      ...auditActor(actor),
       details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue), ...opts.auditDetails },
     },
     identityProviderType: refs.identityProvider?.type ?? null,

@@ -13,7 +13,8 @@ import {
   needsRehash,
   verifyPassword,
 } from "@/lib/passwords";
-import { recordUserEvent } from "./audit";
+import { endAdminSessionsOf } from "@/lib/auth/sessions";
+import { recordAudit } from "@/lib/audit";
 import { passwordValueSchema, toFieldProblems } from "./schema";
 import { findTargetUser, type TargetUser } from "./target";
 
@@ -109,7 +110,9 @@ export async function setPassword(actor: Actor, environmentId: string, userId: s
   const status: PasswordStatus = forceChange ? "MUST_CHANGE_PASSWORD" : "OK";
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash: stored, passwordStatus: status, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, u.id));
-    await recordUserEvent(tx, actor, environmentId, u.id, "USER.PASSWORD_SET", {
+    // A new password ends the user's console sessions (finding F6): whoever held the old one is out.
+    await endAdminSessionsOf(tx, u.id);
+    await recordAudit(tx, actor, environmentId, "USER.PASSWORD_SET", { type: "USER", id: u.id }, {
       passwordKind: kind.kind === "encoded" ? kind.scheme : "cleartext",
       forceChange: !!forceChange,
       policyBypassed: kind.kind === "cleartext" && !!bypassPolicy,
@@ -164,7 +167,7 @@ export async function upgradeStoredHash(v: { actor: Actor; environmentId: string
       .where(and(eq(users.id, v.userId), eq(users.passwordHash, v.stored)))
       .returning({ id: users.id });
     if (changed.length) {
-      await recordUserEvent(tx, v.actor, v.environmentId, v.userId, "USER.PASSWORD_UPGRADED", {
+      await recordAudit(tx, v.actor, v.environmentId, "USER.PASSWORD_UPGRADED", { type: "USER", id: v.userId }, {
         from: from.kind === "encoded" ? from.scheme : "unknown",
         to: "argon2id",
       });
@@ -184,7 +187,7 @@ export async function forcePasswordChange(actor: Actor, environmentId: string, u
   const now = new Date();
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordStatus: "MUST_CHANGE_PASSWORD", updatedAt: now }).where(eq(users.id, u.id));
-    await recordUserEvent(tx, actor, environmentId, u.id, "USER.PASSWORD_FORCE_CHANGE");
+    await recordAudit(tx, actor, environmentId, "USER.PASSWORD_FORCE_CHANGE", { type: "USER", id: u.id });
   });
   return stateOf({ ...u, passwordStatus: "MUST_CHANGE_PASSWORD" });
 }

@@ -2,7 +2,8 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { identityProviders, users } from "@/db/schema";
-import { reaches, requireEnvironmentAccess, requirePopulationAccess, type Actor, type Permission } from "@/lib/access";
+import { reaches, requireCovers, requireEnvironmentAccess, requirePopulationAccess, type Actor, type Permission } from "@/lib/access";
+import { loadAssignments } from "@/lib/access/assignments";
 import { notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/ids";
 
@@ -41,7 +42,9 @@ export type TargetUser = {
  * The user an operation acts on, after the access check (spec 6): 403 without any role in the
  * environment, 404 when the user does not exist or lies outside the actor's read scope (so
  * nothing is learnt about other populations), 403 when the actor may read it but lacks
- * `permission`. `forUpdate` locks the row for the rest of the caller's transaction.
+ * `permission`, and 403 for a write on a user who holds role assignments the actor's own do not
+ * cover (an administrator: finding F1). `forUpdate` locks the row for the rest of the caller's
+ * transaction.
  */
 export async function findTargetUser(
   db: Executor,
@@ -60,6 +63,9 @@ export async function findTargetUser(
     .where(and(eq(users.environmentId, environmentId), eq(users.id, userId.toLowerCase())));
   const [u] = opts.forUpdate ? await query.for("update", { of: users }) : await query;
   if (!u || !reaches(readable, u.populationId)) throw notFound("The user was not found.");
-  if (permission !== "users:read") requirePopulationAccess(actor, permission, environmentId, u.populationId);
+  if (permission !== "users:read") {
+    requirePopulationAccess(actor, permission, environmentId, u.populationId);
+    requireCovers(actor, await loadAssignments({ userId: u.id }, db), "user");
+  }
   return u;
 }

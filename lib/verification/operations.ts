@@ -5,7 +5,7 @@ import { getDb, type Executor } from "@/db";
 import { emailOutbox, users, verificationAttempts, verificationCodes } from "@/db/schema";
 import type { Actor } from "@/lib/access";
 import { ApiError, invalidData, requestFailed } from "@/lib/api/errors";
-import { recordUserEvent } from "@/lib/users/audit";
+import { recordAudit } from "@/lib/audit";
 import { getUser } from "@/lib/users/queries";
 import type { UserResourceSource } from "@/lib/users/resource";
 import { findTargetUser } from "@/lib/users/target";
@@ -59,7 +59,7 @@ export async function verifyUser(actor: Actor, environmentId: string, userId: st
       })
       .where(eq(users.id, user.id));
     await tx.delete(verificationAttempts).where(eq(verificationAttempts.userId, user.id));
-    await recordUserEvent(tx, actor, environmentId, user.id, "USER.VERIFIED", {});
+    await recordAudit(tx, actor, environmentId, "USER.VERIFIED", { type: "USER", id: user.id }, {});
     return true;
   });
   if (!verified) throw wrongCode();
@@ -97,7 +97,7 @@ export async function sendVerificationCode(actor: Actor, environmentId: string, 
       createdAt: now,
     });
     await tx.update(users).set({ lifecycleStatus: "VERIFICATION_REQUIRED", updatedAt: now }).where(eq(users.id, user.id));
-    await recordUserEvent(tx, actor, environmentId, user.id, "USER.VERIFICATION_CODE_SENT", { messageId: v.outbox.id });
+    await recordAudit(tx, actor, environmentId, "USER.VERIFICATION_CODE_SENT", { type: "USER", id: user.id }, { messageId: v.outbox.id });
   });
   nudgeOutboxSender();
 }

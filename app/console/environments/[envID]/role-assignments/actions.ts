@@ -1,6 +1,6 @@
 "use server";
 import type { RoleName, ScopeType } from "@/db/schema";
-import { createRoleAssignment, deleteRoleAssignment, type RoleSubject } from "@/lib/applications";
+import { createRoleAssignment, deleteRoleAssignment, type RoleSubject } from "@/lib/roles/assignments";
 import { formText, type ActionState } from "@/lib/console/errors";
 import { runAction } from "@/lib/console/resource-actions";
 import { ROLE_LABELS } from "@/lib/access";

@@ -2,7 +2,8 @@ import { ROLES } from "@/db/schema";
 import { ROLE_LABELS, reach } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
 import { getEnvironment, listEnvironments, listPopulations } from "@/lib/environments";
-import { listApplications, listRoleAssignments } from "@/lib/applications";
+import { listApplications } from "@/lib/applications";
+import { listRoleAssignments } from "@/lib/roles/assignments";
 import { listUsers } from "@/lib/users/queries";
 import { orForbidden } from "@/lib/console/errors";
 import { PageHeader } from "@/components/console/page-header";
@@ -45,7 +46,7 @@ export default async function RoleAssignmentsPage({ params }: { params: Promise<
     <>
       <PageHeader
         title="Role assignments"
-        description={`Roles held by users and applications of ${env.name}. You can grant or remove only a role whose permissions you hold yourself, over the same or a wider scope.`}
+        description={`Roles held by users and applications of ${env.name}. You can grant or remove only a role whose permissions you hold yourself, over the same or a wider scope. Environment Admin applies to a whole environment or the organization, never to one population.`}
         crumbs={crumbs}
       />
       <ResourceCard title={`${assignments.length} assignment${assignments.length === 1 ? "" : "s"}`}>

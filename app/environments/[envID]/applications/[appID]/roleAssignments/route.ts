@@ -1,7 +1,8 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
 import { apiBase, json, route } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
-import { createRoleAssignment, getApplication, listRoleAssignments } from "@/lib/applications";
+import { getApplication } from "@/lib/applications";
+import { createRoleAssignment, listRoleAssignments } from "@/lib/roles/assignments";
 import { requireEnvironment } from "@/lib/environments";
 import { resolveRole, roleAssignmentCreateSchema } from "@/lib/roles";
 import { readJsonBody } from "@/lib/roles/http";

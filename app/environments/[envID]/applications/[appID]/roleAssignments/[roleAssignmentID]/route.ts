@@ -1,8 +1,8 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { notFound } from "@/lib/api/errors";
 import { apiBase, json, route } from "@/lib/api/http";
-import { deleteRoleAssignment, getApplication, listRoleAssignments } from "@/lib/applications";
+import { getApplication } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
+import { deleteRoleAssignment, getRoleAssignment } from "@/lib/roles/assignments";
 import { roleAssignmentResource } from "@/lib/roles/resources";
 
 type Params = { envID: string; appID: string; roleAssignmentID: string };
@@ -12,9 +12,7 @@ async function assignmentOf(req: Request, { envID, appID, roleAssignmentID }: Pa
   const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
   const app = await getApplication(actor, envId, appID);
-  const views = await listRoleAssignments(actor, envId, { subject: { applicationId: app.id } });
-  const view = views.find((v) => v.id === roleAssignmentID.toLowerCase());
-  if (!view) throw notFound("The role assignment was not found.");
+  const view = await getRoleAssignment(actor, envId, { applicationId: app.id }, roleAssignmentID);
   return { actor, envId, app, view };
 }
 
