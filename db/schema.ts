@@ -331,13 +331,6 @@ export const verificationCodes = pgTable("verification_codes", {
   createdAt: createdAt(),
 });
 
-/** Wrong-code counter per user for the verify rate limit: `failures` within the window from `windowStart`. */
-export const verificationAttempts = pgTable("verification_attempts", {
-  userId: uuid("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
-  windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
-  failures: integer("failures").notNull().default(0),
-});
-
 export type OutboxStatus = "PENDING" | "SENT" | "FAILED";
 
 /**
@@ -389,19 +382,9 @@ export const adminSessions = pgTable(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Issue 3 (admin console): sign-in throttling. Failed console sign-ins counted per account and
-// per client IP; kept in the database so that every instance on it slows the same attacker.
-export const signInThrottle = pgTable("sign_in_throttle", {
-  /** "user:<lower-cased username>" or "ip:<address>". */
-  key: text("key").primaryKey(),
-  failures: integer("failures").notNull().default(0),
-  windowStartedAt: timestamp("window_started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  blockedUntil: timestamp("blocked_until", { withTimezone: true, mode: "date" }),
-});
-
-// ---------------------------------------------------------------------------------------------
-// Issue 6 (operators): rate-limit counters shared by every instance on the database. The layout
-// is the one rate-limiter-flexible's RateLimiterDrizzle reads and writes (key, points, expire).
+// Rate-limit counters shared by every instance on the database: the API's limits, console sign-in
+// attempts and verification codes (lib/rate-limit). The layout is the one rate-limiter-flexible's
+// RateLimiterDrizzle reads and writes (key, points, expire).
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
   points: integer("points").notNull(),

@@ -25,7 +25,12 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
       const code = (err as AuthError & { code?: string }).code;
       return {
         username,
-        message: code === "throttled" ? "Too many failed attempts. Wait a moment, then try again." : INVALID_CREDENTIALS_MESSAGE,
+        message:
+          code === "throttled"
+            ? "Too many failed attempts. Wait a moment, then try again."
+            : code === "unavailable"
+              ? "Sign-in is busy right now. Try again in a few seconds."
+              : INVALID_CREDENTIALS_MESSAGE,
       };
     }
     // NEXT_REDIRECT on success, and anything unexpected.

@@ -17,10 +17,14 @@ export class TooManyAttempts extends CredentialsSignin {
   code = "throttled";
 }
 
+export class SignInUnavailable extends CredentialsSignin {
+  code = "unavailable";
+}
+
 /**
  * The client address as our production server determined it (see CLIENT_IP_HEADER), never
  * X-Forwarded-For as sent, which a client could vary to dodge the per-address throttle. Under
- * `next dev` there is no such server and only the per-account throttle applies.
+ * `next dev` there is no such server: attempts are then counted per account only.
  */
 export function clientIp(headers: Headers): string | null {
   return headers.get(CLIENT_IP_HEADER) || null;
@@ -57,6 +61,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(async () => ({
           return { id: a.id, name: a.username, username: a.username, assignments: a.assignments, sessionId: await createAdminSession(a.id) };
         }
         if (result.reason === "throttled") throw new TooManyAttempts();
+        if (result.reason === "unavailable") throw new SignInUnavailable();
         throw new InvalidCredentials();
       },
     }),

@@ -9,14 +9,16 @@ import { ADMIN_ENVIRONMENT_SETTING } from "@/lib/bootstrap";
 import { upgradeStoredHash } from "@/lib/users/password";
 import { loadAssignments } from "@/lib/access/assignments";
 import { dummyPasswordHash } from "./tokens";
-import { clearAccount, recordFailure, retryAfterSeconds } from "./throttle";
+import { ApiError } from "@/lib/api/errors";
+import { beginSignInAttempt, giveBackSignInAttempt, signInSucceeded } from "./throttle";
 
 export type Administrator = { id: string; username: string; assignments: Assignment[] };
 
 export type SignInResult =
   | { ok: true; administrator: Administrator }
   | { ok: false; reason: "invalid" }
-  | { ok: false; reason: "throttled"; retryAfter: number };
+  | { ok: false; reason: "throttled"; retryAfter: number }
+  | { ok: false; reason: "unavailable"; retryAfter: number };
 
 /** The one message for an unknown username and a wrong password. */
 export const INVALID_CREDENTIALS_MESSAGE = "The username or password is incorrect.";
@@ -28,19 +30,40 @@ export async function adminEnvironmentId(): Promise<string | null> {
 }
 
 /**
+ * The least time a sign-in attempt takes to answer (SIGN_IN_MIN_MS, default 300 ms), whatever the
+ * outcome: an unknown username, a wrong password against an argon2id hash and one against a fast
+ * legacy hash all answer alike, so timing does not tell which usernames are real (finding F10).
+ * A stored legacy hash slower than this still shows, until its first successful sign-in turns it
+ * into argon2id.
+ */
+function minimumAnswerMs(): number {
+  const n = Number(process.env.SIGN_IN_MIN_MS);
+  return Number.isFinite(n) && n >= 0 ? n : 300;
+}
+
+async function answerNoSoonerThan<T>(startedAt: number, result: T): Promise<T> {
+  const wait = startedAt + minimumAnswerMs() - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  return result;
+}
+
+/**
  * Console sign-in: an enabled user of the administrators' environment whose password checks
  * out with the product's own verifyPassword (so an administrator imported with a legacy hash
- * can sign in). The hash check runs whether or not the user exists, against a dummy argon2id
- * hash, so that neither the answer nor its timing tells which usernames are real.
+ * can sign in). The attempt is counted before the password is checked (lib/auth/throttle.ts). The
+ * hash check runs whether or not the user exists, against a dummy argon2id hash, and every
+ * answer takes at least SIGN_IN_MIN_MS, so that neither the answer nor its timing tells which
+ * usernames are real.
  */
 export async function authenticateAdministrator(username: unknown, password: unknown, ip: string | null): Promise<SignInResult> {
+  const startedAt = performance.now();
   if (typeof username !== "string" || typeof password !== "string" || !username.trim() || !password || username.length > 256 || password.length > 1024) {
-    return { ok: false, reason: "invalid" };
+    return answerNoSoonerThan(startedAt, { ok: false, reason: "invalid" });
   }
   const name = username.trim();
   const keys = { user: name, ip };
-  const wait = await retryAfterSeconds(keys);
-  if (wait > 0) return { ok: false, reason: "throttled", retryAfter: wait };
+  const attempt = await beginSignInAttempt(keys);
+  if (!attempt.allowed) return { ok: false, reason: "throttled", retryAfter: attempt.retryAfterSeconds };
 
   const db = await getDb();
   const envId = await adminEnvironmentId();
@@ -50,22 +73,29 @@ export async function authenticateAdministrator(username: unknown, password: unk
         .from(users)
         .where(and(eq(users.environmentId, envId), sql`lower(${users.username}) = lower(${name})`))
     : [];
-  const stored = row?.passwordHash ?? (await dummyPasswordHash());
-  const ok = await verifyPassword(stored, password).catch(() => false);
-  if (!row || !row.passwordHash || !row.enabled || !ok) {
-    await recordFailure(keys);
-    return { ok: false, reason: "invalid" };
+  const usable = row && row.passwordHash && row.enabled ? row.passwordHash : null;
+  let ok: boolean;
+  try {
+    ok = await verifyPassword(usable ?? (await dummyPasswordHash()), password);
+  } catch (err) {
+    // The password-check workers are saturated: not the caller's failure, so not counted.
+    if (err instanceof ApiError && err.status === 503) {
+      await giveBackSignInAttempt(keys);
+      return { ok: false, reason: "unavailable", retryAfter: Number(err.headers?.["Retry-After"]) || 5 };
+    }
+    ok = false;
   }
-  await clearAccount(name);
+  if (!row || !usable || !ok) return answerNoSoonerThan(startedAt, { ok: false, reason: "invalid" });
+  await signInSucceeded(keys);
   // A legacy hash that just proved itself becomes argon2id, as Check Password does it.
   await upgradeStoredHash({
     actor: { type: "USER", id: row.id, assignments: [], via: "CONSOLE" },
     environmentId: envId!,
     userId: row.id,
-    stored: row.passwordHash,
+    stored: usable,
     cleartext: password,
   });
-  return { ok: true, administrator: { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) } };
+  return answerNoSoonerThan(startedAt, { ok: true, administrator: { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) } });
 }
 
 /**

@@ -23,6 +23,9 @@ export type BootstrapResult = {
   adminPassword?: string;
   workerClientId?: string;
   workerClientSecret?: string;
+  /** Which of the two secrets the operator supplied (ADMIN_PASSWORD, WORKER_CLIENT_SECRET): never printed. */
+  adminPasswordSupplied?: boolean;
+  workerSecretSupplied?: boolean;
 };
 
 const BOOTSTRAP_LOCK = 727_172_002;
@@ -125,33 +128,42 @@ export async function bootstrap(): Promise<BootstrapResult> {
       adminPassword,
       workerClientId: worker.id,
       workerClientSecret: worker.secret,
+      adminPasswordSupplied: !!process.env.ADMIN_PASSWORD,
+      workerSecretSupplied: !!process.env.WORKER_CLIENT_SECRET,
     };
   });
 }
 
-/** The one-time banner: the only place the generated credentials ever appear. */
+/**
+ * The one-time banner: the only place the generated credentials ever appear. A secret the
+ * operator supplied is never printed (the log may be kept for years): the banner names the
+ * variable it came from instead (finding F11).
+ */
 export function firstStartBanner(r: BootstrapResult, baseUrl: string): string {
+  const password = r.adminPasswordSupplied ? "(as set in ADMIN_PASSWORD)" : r.adminPassword;
+  const secret = r.workerSecretSupplied ? "(as set in WORKER_CLIENT_SECRET)" : r.workerClientSecret;
+  const secretInCurl = r.workerSecretSupplied ? "$WORKER_CLIENT_SECRET" : r.workerClientSecret;
   return [
     "",
     "identity-import: first start, database initialised.",
     "",
     `  Console:        ${baseUrl}/console`,
     `  Administrator:  ${r.adminUsername}`,
-    `  Password:       ${r.adminPassword}`,
+    `  Password:       ${password}`,
     "",
     `  Worker application (Identity Data Admin on the Demo environment):`,
     `  Client id:      ${r.workerClientId}`,
-    `  Client secret:  ${r.workerClientSecret}`,
+    `  Client secret:  ${secret}`,
     `  Token endpoint: ${baseUrl}/${r.adminEnvironmentId}/as/token`,
     `  Demo env id:    ${r.demoEnvironmentId}`,
     "",
-    "  These credentials are shown once. Try it:",
+    r.adminPasswordSupplied && r.workerSecretSupplied ? "  Try it:" : "  These credentials are shown once. Try it:",
     "",
-    `  TOKEN=$(curl -s -u '${r.workerClientId}:${r.workerClientSecret}' \\`,
+    `  TOKEN=$(curl -s -u "${r.workerClientId}:${secretInCurl}" \\`,
     `    -d grant_type=client_credentials ${baseUrl}/${r.adminEnvironmentId}/as/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
     `  curl -s -X POST ${baseUrl}/environments/${r.demoEnvironmentId}/users \\`,
     `    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/vnd.pingidentity.user.import+json' \\`,
-    `    -d '{"username":"ada","email":"ada@example.com","population":{"id":"${r.demoDefaultPopulationId}"},"password":{"value":"{SSHA}+uWzzjAkOVO9cuH389YvyFAUk96OHx93"}}'`,
+    `    -d '{"username":"ada","email":"ada@example.com","population":{"id":"${r.demoDefaultPopulationId}"}}'`,
     "",
   ].join("\n");
 }

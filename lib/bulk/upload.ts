@@ -1,15 +1,50 @@
 import "server-only";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import busboy from "busboy";
 import { ApiError, invalidRequest } from "@/lib/api/errors";
 import type { BulkFormat } from "./parse";
 
 /**
- * Adapts an upload request to a bulk job's input: the file as a stream (never buffered whole),
- * its format, and the option fields (query string, plus form fields sent before the file).
- * Accepts multipart/form-data (field "file"), or a raw text/csv, application/x-ndjson or
- * application/json body.
+ * The most bytes one upload may carry (BULK_MAX_BYTES, default 512 MiB: a million typical rows
+ * are 150-300 MB as CSV or JSON Lines). Counted while the file streams, so an oversized upload
+ * is refused with 413 as soon as it passes the cap, and its job is removed (finding F8).
  */
+export function maxUploadBytes(): number {
+  const configured = Number(process.env.BULK_MAX_BYTES);
+  return Number.isInteger(configured) && configured > 0 ? configured : 512 * 1024 * 1024;
+}
+
+export function uploadTooLarge(limit = maxUploadBytes()): ApiError {
+  const message = `The file is larger than ${formatBytes(limit)}: split it into several jobs.`;
+  return new ApiError(413, "INVALID_REQUEST", message, [{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message }]);
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * The file's bytes as they arrive, failing with 413 past the cap. An upload that ends early (a
+ * truncated multipart body, a client that went away) fails with a 400, never a 500 (F14).
+ */
+function capped(source: Readable, limit: number): Readable {
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.byteLength;
+      if (seen > limit) done(uploadTooLarge(limit));
+      else done(null, chunk);
+    },
+  });
+  source.on("error", (err) => {
+    counter.destroy(err instanceof ApiError ? err : invalidRequest("The upload ended before the file was complete: send it again."));
+  });
+  source.pipe(counter);
+  return counter;
+}
+
 export type UploadSource = { file: Readable; format: BulkFormat | null; fields: Record<string, string | undefined> };
 
 const FORMAT_OF_TYPE: Record<string, BulkFormat> = {
@@ -30,8 +65,12 @@ function formatOfName(name: string | undefined): BulkFormat | null {
 export async function uploadSource(req: Request, type: string | null): Promise<UploadSource> {
   const query = Object.fromEntries(new URL(req.url).searchParams);
   if (!req.body) throw invalidRequest("The request has no body: send the file.");
+  const limit = maxUploadBytes();
+  const declared = Number(req.headers.get("content-length"));
+  // A multipart body carries a little more than its file: boundaries and the option fields.
+  if (Number.isFinite(declared) && declared > limit + 64 * 1024) throw uploadTooLarge(limit);
   if (type && FORMAT_OF_TYPE[type]) {
-    return { file: Readable.fromWeb(req.body as import("node:stream/web").ReadableStream), format: FORMAT_OF_TYPE[type], fields: query };
+    return { file: capped(Readable.fromWeb(req.body as import("node:stream/web").ReadableStream), limit), format: FORMAT_OF_TYPE[type], fields: query };
   }
   if (type !== "multipart/form-data") {
     throw new ApiError(415, "INVALID_REQUEST", "Unsupported Content-Type: send multipart/form-data with a file, or a text/csv, application/x-ndjson or application/json body.");
@@ -47,22 +86,27 @@ export async function uploadSource(req: Request, type: string | null): Promise<U
   const fields: Record<string, string | undefined> = { ...query };
   const body = Readable.fromWeb(req.body as import("node:stream/web").ReadableStream);
   return new Promise<UploadSource>((resolve, reject) => {
-    let found = false;
+    let file: Readable | null = null;
     bb.on("field", (name, value) => {
-      if (!found) fields[name] = value;
+      if (!file) fields[name] = value;
     });
     bb.on("file", (_name, stream, info) => {
-      if (found) {
+      if (file) {
         stream.resume();
         return;
       }
-      found = true;
+      file = capped(stream, limit);
       fields.fileName ??= info.filename;
-      resolve({ file: stream, format: FORMAT_OF_TYPE[info.mimeType?.toLowerCase()] ?? formatOfName(info.filename), fields });
+      resolve({ file, format: FORMAT_OF_TYPE[info.mimeType?.toLowerCase()] ?? formatOfName(info.filename), fields });
     });
-    bb.on("error", () => reject(invalidRequest("The multipart body is not valid.")));
+    // After the file has begun, a broken body (say, no closing boundary) fails the file's stream.
+    bb.on("error", () => {
+      const err = invalidRequest("The multipart body is not valid: it ended before its closing boundary.");
+      if (file) file.destroy(err);
+      else reject(err);
+    });
     bb.on("close", () => {
-      if (!found) reject(invalidRequest("The multipart body has no file: send it in a field named file, after the option fields."));
+      if (!file) reject(invalidRequest("The multipart body has no file: send it in a field named file, after the option fields."));
     });
     body.on("error", (err) => bb.destroy(err));
     body.pipe(bb);

@@ -158,14 +158,14 @@ function syncMs(): number {
   return envInt("RATE_LIMIT_SYNC_MS", 100) || 100;
 }
 
-async function createStore(keyPrefix: string, points: number, duration: number): Promise<RateLimiterStoreAbstract> {
+async function createStore(keyPrefix: string, points: number, duration: number, blockDuration = 0): Promise<RateLimiterStoreAbstract> {
   const redisUrl = process.env.REDIS_URL;
   if (redisUrl) {
     const { default: Redis } = await import("ioredis");
     globalForLimits.__identityImportRedis ??= new Redis(redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: false });
-    return new RateLimiterRedis({ storeClient: globalForLimits.__identityImportRedis, keyPrefix, points, duration });
+    return new RateLimiterRedis({ storeClient: globalForLimits.__identityImportRedis, keyPrefix, points, duration, blockDuration });
   }
-  return new RateLimiterDrizzle({ storeClient: await getDb(), schema: rateLimits, keyPrefix, points, duration });
+  return new RateLimiterDrizzle({ storeClient: await getDb(), schema: rateLimits, keyPrefix, points, duration, blockDuration });
 }
 
 const globalForLimits = globalThis as unknown as {
@@ -191,8 +191,8 @@ export function hitLimit(name: LimitName, key: string): Promise<LimitResult> {
 }
 
 /** PingOne's answer to a limited caller: 429 REQUEST_LIMITED, detail LIMIT_EXCEEDED, Retry-After. */
-export function requestLimited(retryAfterSeconds: number): ApiError {
-  const message = `Too many requests: try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}.`;
+export function requestLimited(retryAfterSeconds: number, what = "Too many requests"): ApiError {
+  const message = `${what}: try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}.`;
   return new ApiError(429, "REQUEST_LIMITED", message, [{ code: "LIMIT_EXCEEDED", message }], {
     "Retry-After": String(retryAfterSeconds),
   });
@@ -212,4 +212,50 @@ export function limitApplication(applicationId: string): Promise<void> {
 /** Writes every instance's pending local hits now (tests, shutdown). */
 export async function flushLimits(): Promise<void> {
   await Promise.all([...(globalForLimits.__identityImportLimits?.values() ?? [])].map((l) => l.flush()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small, exact limits on sensitive attempts (console sign-in, verification codes): every attempt
+// is counted in the shared store BEFORE the work it guards, atomically, so concurrent attempts
+// cannot slip through between a check and a record (finding F9). Same stores as above.
+
+export type ExactLimiterConfig = { points: number; seconds: number; blockSeconds?: number };
+
+export type ExactLimiter = {
+  /** Counts one attempt for `key`: allowed, or refused with the seconds until the next is. */
+  consume: (key: string) => Promise<LimitResult>;
+  /** Gives back one counted attempt (a success that should not count). */
+  reward: (key: string) => Promise<void>;
+  /** Forgets the key (a success that clears its failures). */
+  forget: (key: string) => Promise<void>;
+};
+
+export function exactLimiter(name: string, config: () => ExactLimiterConfig): ExactLimiter {
+  let store: { id: string; store: Promise<RateLimiterStoreAbstract> } | undefined;
+  const current = () => {
+    const cfg = config();
+    const id = `${cfg.points}/${cfg.seconds}/${cfg.blockSeconds ?? 0}`;
+    if (store?.id !== id) store = { id, store: createStore(`rl:${name}`, cfg.points, cfg.seconds, cfg.blockSeconds) };
+    return store.store;
+  };
+  return {
+    async consume(key) {
+      if (config().points === 0) return { allowed: true };
+      try {
+        await (await current()).consume(key, 1);
+        return { allowed: true };
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        // A guard that cannot count refuses rather than lets unlimited attempts through.
+        log.warn("rate limit store unavailable", { limit: name, ...safeError(err) });
+        throw err;
+      }
+    },
+    async reward(key) {
+      await (await current()).reward(key, 1).catch((err) => log.warn("rate limit store unavailable", { limit: name, ...safeError(err) }));
+    },
+    async forget(key) {
+      await (await current()).delete(key).catch((err) => log.warn("rate limit store unavailable", { limit: name, ...safeError(err) }));
+    },
+  };
 }

@@ -1,10 +1,11 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDb, type Executor } from "@/db";
-import { emailOutbox, users, verificationAttempts, verificationCodes } from "@/db/schema";
+import { getDb } from "@/db";
+import { emailOutbox, users, verificationCodes } from "@/db/schema";
 import type { Actor } from "@/lib/access";
-import { ApiError, invalidData, requestFailed } from "@/lib/api/errors";
+import { invalidData, requestFailed } from "@/lib/api/errors";
+import { exactLimiter, requestLimited } from "@/lib/rate-limit";
 import { recordAudit } from "@/lib/audit";
 import { getUser } from "@/lib/users/queries";
 import type { UserResourceSource } from "@/lib/users/resource";
@@ -13,9 +14,19 @@ import { codeMatches } from "./codes";
 import { nudgeOutboxSender } from "./nudge";
 import { prepareVerification } from "./prepare";
 
-/** Wrong codes allowed per user within the window (our choice); the next attempt is 429. */
+/** Attempts allowed per user within the window (our choice); the next attempt is 429. */
 export const VERIFY_MAX_ATTEMPTS = 5;
 export const VERIFY_WINDOW_SECONDS = 15 * 60;
+const verifyAttempts = exactLimiter("verify-code", () => ({ points: VERIFY_MAX_ATTEMPTS, seconds: VERIFY_WINDOW_SECONDS }));
+
+/**
+ * Codes sent per user within an hour (VERIFICATION_RESEND_PER_HOUR, default 5): an administrator
+ * cannot mail-bomb an address through the outbox (finding F15).
+ */
+const resends = exactLimiter("verify-resend", () => {
+  const n = Number(process.env.VERIFICATION_RESEND_PER_HOUR);
+  return { points: Number.isInteger(n) && n >= 0 ? n : 5, seconds: 3600 };
+});
 
 export const verifyBodySchema = z.object({
   verificationCode: z.string({ error: "verificationCode is required: send the code from the verification email." }).min(1).max(64),
@@ -34,7 +45,8 @@ export async function verifyUser(actor: Actor, environmentId: string, userId: st
   if (!parsed.success) {
     throw invalidData([{ code: "REQUIRED_VALUE", target: "verificationCode", message: "verificationCode is required: send the code from the verification email (a string)." }]);
   }
-  await countAttempt(db, user.id);
+  const attempt = await verifyAttempts.consume(user.id);
+  if (!attempt.allowed) throw requestLimited(attempt.retryAfterSeconds, "Too many verification attempts for this user");
 
   const [stored] = await db
     .select({ codeHash: verificationCodes.codeHash, email: verificationCodes.email, expiresAt: verificationCodes.expiresAt })
@@ -58,11 +70,11 @@ export async function verifyUser(actor: Actor, environmentId: string, userId: st
         updatedAt: new Date(),
       })
       .where(eq(users.id, user.id));
-    await tx.delete(verificationAttempts).where(eq(verificationAttempts.userId, user.id));
     await recordAudit(tx, actor, environmentId, "USER.VERIFIED", { type: "USER", id: user.id }, {});
     return true;
   });
   if (!verified) throw wrongCode();
+  await verifyAttempts.forget(user.id);
   return getUser(actor, environmentId, user.id);
 }
 
@@ -75,6 +87,8 @@ export async function sendVerificationCode(actor: Actor, environmentId: string, 
   const db = await getDb();
   const user = await findTargetUser(db, actor, environmentId, userId, "users:write");
   if (!user.email) throw requestFailed("The user has no email address to send a verification code to: set an email first.");
+  const sent = await resends.consume(user.id);
+  if (!sent.allowed) throw requestLimited(sent.retryAfterSeconds, "Too many verification codes sent to this user");
   const now = new Date();
   const v = await prepareVerification(user.id, user.username, user.email, now);
   await db.transaction(async (tx) => {
@@ -100,30 +114,6 @@ export async function sendVerificationCode(actor: Actor, environmentId: string, 
     await recordAudit(tx, actor, environmentId, "USER.VERIFICATION_CODE_SENT", { type: "USER", id: user.id }, { messageId: v.outbox.id });
   });
   nudgeOutboxSender();
-}
-
-/** Counts one attempt in the user's window, atomically; 429 once the window's allowance is spent. */
-async function countAttempt(db: Executor, userId: string): Promise<void> {
-  const window = sql.raw(`interval '${VERIFY_WINDOW_SECONDS} seconds'`);
-  const [row] = await db
-    .insert(verificationAttempts)
-    .values({ userId, windowStart: sql`now()`, failures: 1 })
-    .onConflictDoUpdate({
-      target: verificationAttempts.userId,
-      set: {
-        failures: sql`case when ${verificationAttempts.windowStart} <= now() - ${window} then 1 else ${verificationAttempts.failures} + 1 end`,
-        windowStart: sql`case when ${verificationAttempts.windowStart} <= now() - ${window} then now() else ${verificationAttempts.windowStart} end`,
-      },
-    })
-    .returning({
-      failures: verificationAttempts.failures,
-      retryAfter: sql<number>`ceil(extract(epoch from (${verificationAttempts.windowStart} + ${window} - now())))::int`,
-    });
-  if (row && row.failures > VERIFY_MAX_ATTEMPTS) {
-    const seconds = Math.max(1, Number(row.retryAfter));
-    const message = `Too many verification attempts for this user: try again in ${seconds} seconds.`;
-    throw new ApiError(429, "REQUEST_LIMITED", message, [{ code: "LIMIT_EXCEEDED", message }], { "Retry-After": String(seconds) });
-  }
 }
 
 const wrongCode = () =>

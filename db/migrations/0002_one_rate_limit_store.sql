@@ -1,0 +1,2 @@
+DROP TABLE "sign_in_throttle" CASCADE;--> statement-breakpoint
+DROP TABLE "verification_attempts" CASCADE;
