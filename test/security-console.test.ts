@@ -11,6 +11,7 @@
  */
 import fs from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
@@ -105,6 +106,33 @@ async function importAdministrator(adminCookie: string, username: string, passwo
   });
   expect(res.status, res.body).toBe(201);
   return (JSON.parse(res.body) as { id: string }).id;
+}
+
+/**
+ * Calls a server action directly, as an attacker would (a server action is a public POST
+ * endpoint): its id from the build's manifest, its arguments encoded with React's own encodeReply.
+ */
+async function callAction(file: string, exportedName: string, args: unknown[], cookie: string, page: string): Promise<Answer> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(SERVER_BUNDLE), "..", "server", "server-reference-manifest.json"), "utf8")) as {
+    node: Record<string, { filename: string; exportedName: string }>;
+  };
+  const id = Object.entries(manifest.node).find(([, v]) => v.filename === file && v.exportedName === exportedName)?.[0];
+  if (!id) throw new Error(`no server action ${exportedName} in ${file}`);
+  const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node.js") as {
+    encodeReply: (v: unknown[]) => Promise<string | FormData>;
+  };
+  const encoded = await encodeReply(args);
+  const body = typeof encoded === "string" ? encoded : new Response(encoded);
+  const headers: Record<string, string> = { cookie, origin: server.url, "next-action": id };
+  let payload: string;
+  if (typeof body === "string") {
+    headers["content-type"] = "text/plain;charset=UTF-8";
+    payload = body;
+  } else {
+    headers["content-type"] = body.headers.get("content-type")!;
+    payload = await body.text();
+  }
+  return request(page, { method: "POST", headers, body: payload });
 }
 
 const ssha = (password: string) => {
@@ -208,6 +236,82 @@ describe("F10: sign-in timing does not tell which usernames exist", () => {
     expect(Math.max(...medians) - Math.min(...medians), JSON.stringify(times)).toBeLessThan(100);
     // And the right password still works.
     expect((await signIn("legacy-admin", "Legacy-pass-1234", "127.0.9.9")).outcome).toBe("ok");
+  });
+});
+
+describe("server actions check role and scope themselves", () => {
+  it("a read-only or data-only console administrator calling actions directly changes nothing", async () => {
+    const owner = await signIn("admin", ids.adminPassword, "127.0.10.1");
+    const adminsPage = `/console/environments/${ids.admin}/role-assignments`;
+    const grant = async (userId: string, role: string) => {
+      const form = new FormData();
+      form.set("subject", `USER:${userId}`);
+      form.set("role", role);
+      form.set("scope", `ENVIRONMENT:${ids.admin}`);
+      const res = await callAction(`app/console/environments/[envID]/role-assignments/actions.ts`, "createRoleAssignmentAction", [ids.admin, {}, form], owner.cookie, adminsPage);
+      expect(res.status, res.body.slice(0, 300)).toBe(200);
+      expect(res.body).toContain("is now");
+    };
+    const readerId = await importAdministrator(owner.cookie, "action-reader", "Reader-pass-1234");
+    await grant(readerId, "IDENTITY_DATA_READ_ONLY");
+    const dataId = await importAdministrator(owner.cookie, "action-data-admin", "Data-admin-pass-1234");
+    await grant(dataId, "IDENTITY_DATA_ADMIN");
+    const reader = await signIn("action-reader", "Reader-pass-1234", "127.0.10.2");
+    const data = await signIn("action-data-admin", "Data-admin-pass-1234", "127.0.10.3");
+    expect([reader.outcome, data.outcome]).toEqual(["ok", "ok"]);
+
+    const rootId = (JSON.parse((await request(`/environments/${ids.admin}/users?filter=${encodeURIComponent('username eq "admin"')}`, { headers: { cookie: owner.cookie } })).body) as {
+      _embedded: { users: { id: string }[] };
+    })._embedded.users[0]!.id;
+    const appsPage = `/console/environments/${ids.admin}/applications`;
+    // Rotating the bootstrap worker's secret: refused for the reader.
+    const rotated = await callAction(`app/console/environments/[envID]/applications/actions.ts`, "rotateSecretAction", [ids.admin, ids.worker], reader.cookie, appsPage);
+    expect(rotated.body).toContain("You are not allowed to do this.");
+    expect(rotated.body).not.toMatch(/clientSecret|"secret"/);
+    // Setting the organization administrator's password, as an Identity Data Admin of the admin environment (F1 through the console).
+    const form = new FormData();
+    form.set("password", "Pwned-through-action-1");
+    const set = await callAction(`app/console/environments/[envID]/users/[userID]/password-actions.ts`, "setPasswordAction", [ids.admin, rootId, {}, form], data.cookie, `/console/environments/${ids.admin}/users/${rootId}`);
+    expect(set.body).toContain("You are not allowed to do this.");
+    expect(set.body).not.toContain("The password was set");
+    // Nothing changed: the worker's secret and the administrator's password still work.
+    const token = await fetch(`${server.url}/${ids.admin}/as/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.workerSecret}`).toString("base64") },
+      body: "grant_type=client_credentials",
+    });
+    expect(token.status).toBe(200);
+    expect((await signIn("admin", ids.adminPassword, "127.0.10.4")).outcome).toBe("ok");
+    expect((await signIn("admin", "Pwned-through-action-1", "127.0.10.5")).outcome).toBe("invalid");
+  });
+});
+
+describe("cookies, redirects and spoofed addresses", () => {
+  it("session cookies are HttpOnly and SameSite=Lax, and a foreign callbackUrl is not followed", async () => {
+    const c = await csrf("127.0.11.1");
+    const res = await request("/api/auth/callback/credentials", {
+      method: "POST",
+      from: "127.0.11.1",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: c.cookie },
+      body: new URLSearchParams({ csrfToken: c.token, username: "admin", password: ids.adminPassword, callbackUrl: "http://evil.example/steal" }).toString(),
+    });
+    const session = (res.headers["set-cookie"] ?? []).find((s) => s.startsWith("authjs.session-token="))!;
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    expect(String(res.headers.location)).not.toContain("evil.example");
+  });
+
+  it("a client cannot choose the address the throttle counts: X-Forwarded-For and the internal header are ignored", async () => {
+    for (let i = 0; i < 5; i++) {
+      const c = await csrf("127.0.12.1");
+      await request("/api/auth/callback/credentials", {
+        method: "POST",
+        from: "127.0.12.1",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: c.cookie, "x-forwarded-for": `10.9.9.${i}`, "x-identity-import-client-ip": `10.8.8.${i}` },
+        body: new URLSearchParams({ csrfToken: c.token, username: "admin", password: `spoof-${i}` }).toString(),
+      });
+    }
+    expect((await signIn("admin", ids.adminPassword, "127.0.12.1")).outcome).toBe("throttled");
   });
 });
 
