@@ -4,7 +4,7 @@ import { userCreateSchema, userImportSchema } from "@/lib/users/schema";
 import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
 import { checkBodySchema, PASSWORD_CHECK_TYPE, PASSWORD_FORCE_CHANGE_TYPES, PASSWORD_SET_TYPE, setBodySchema } from "@/lib/users/password";
 import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
-import { verifyBodySchema } from "@/lib/verification/operations";
+import { verifyBodySchema } from "@/lib/users/verification";
 import { applicationCreateSchema, roleAssignmentCreateSchema } from "@/lib/roles";
 import { limitConfig } from "@/lib/rate-limit";
 import * as R from "./resources";
@@ -12,7 +12,7 @@ import * as R from "./resources";
 /**
  * The OpenAPI 3.1 description of the API, generated from Zod: request bodies from the very
  * schemas the handlers parse with (lib/users/schema.ts, lib/users/password.ts,
- * lib/verification/operations.ts, lib/roles), responses from lib/openapi/resources.ts.
+ * lib/users/verification.ts, lib/roles), responses from lib/openapi/resources.ts.
  * JSON Schema by `z.toJSONSchema` (draft 2020-12, which OpenAPI 3.1 uses). Refinements that
  * JSON Schema cannot express (length in code points, password formats) are in the descriptions
  * and enforced by the server.

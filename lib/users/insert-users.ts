@@ -2,6 +2,9 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/db";
 import type { NewUserRow } from "@/db/schema";
+import type { UserVerificationWrite } from "@/lib/verification/prepare";
+
+export type { UserVerificationWrite };
 
 export type UserAudit = {
   id: string;
@@ -10,16 +13,6 @@ export type UserAudit = {
   actorId: string | null;
   via: "API" | "CONSOLE" | "BULK" | "SYSTEM";
   details: Record<string, unknown>;
-};
-
-/**
- * The verification code and email of a VERIFICATION_REQUIRED import (spec 4), written by the
- * same statement as the user, so that a rolled-back import leaves neither behind.
- */
-export type UserVerificationWrite = {
-  codeHash: string;
-  expiresAt: Date;
-  outbox: { id: string; to: string; subject: string; text: string; html: string };
 };
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));

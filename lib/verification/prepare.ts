@@ -1,8 +1,17 @@
 import "server-only";
 import { uuidv7 } from "@/lib/ids";
-import type { UserVerificationWrite } from "@/lib/users/insert-users";
 import { newVerificationCode } from "./codes";
 import { verificationEmail } from "./email";
+
+/**
+ * The verification code and email of a VERIFICATION_REQUIRED import (spec 4), written by the
+ * same statement as the user, so that a rolled-back import leaves neither behind.
+ */
+export type UserVerificationWrite = {
+  codeHash: string;
+  expiresAt: Date;
+  outbox: { id: string; to: string; subject: string; text: string; html: string };
+};
 
 /**
  * A new code for a user and the email carrying it, ready to be written with the user (import)

@@ -5,7 +5,7 @@ import { requireEnvironment } from "@/lib/environments";
 import { getUser } from "@/lib/users/queries";
 import { toUserResource } from "@/lib/users/resource";
 import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
-import { sendVerificationCode, verifyUser } from "@/lib/verification/operations";
+import { sendVerificationCode, verifyUser } from "@/lib/users/verification";
 
 export const GET = route<{ envID: string; userID: string }>(async (req, { envID, userID }) => {
   const actor = await actorFromRequest(req);

@@ -2,7 +2,7 @@
 import type { ActionState } from "@/lib/console/errors";
 import { runAction } from "@/lib/console/resource-actions";
 import { forcePasswordChange, setPassword } from "@/lib/users/password";
-import { sendVerificationCode } from "@/lib/verification/operations";
+import { sendVerificationCode } from "@/lib/users/verification";
 
 /*
  * The user page's password and verification actions. Each goes through runAction, which reads

@@ -7,12 +7,12 @@ import type { Actor } from "@/lib/access";
 import { invalidData, requestFailed } from "@/lib/api/errors";
 import { exactLimiter, requestLimited } from "@/lib/rate-limit";
 import { recordAudit } from "@/lib/audit";
-import { getUser } from "@/lib/users/queries";
-import type { UserResourceSource } from "@/lib/users/resource";
-import { findTargetUser } from "@/lib/users/target";
-import { codeMatches } from "./codes";
-import { nudgeOutboxSender } from "./nudge";
-import { prepareVerification } from "./prepare";
+import { codeMatches } from "@/lib/verification/codes";
+import { nudgeOutboxSender } from "@/lib/verification/nudge";
+import { prepareVerification } from "@/lib/verification/prepare";
+import { getUser } from "./queries";
+import type { UserResourceSource } from "./resource";
+import { findTargetUser } from "./target";
 
 /** Attempts allowed per user within the window (our choice); the next attempt is 429. */
 export const VERIFY_MAX_ATTEMPTS = 5;
