@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { CsvError, parse as parseCsv } from "csv-parse";
 import { invalidData, type DetailCode } from "@/lib/api/errors";
 
@@ -77,17 +77,17 @@ export function recordToBody(paths: string[], record: string[]): Record<string, 
 async function* csvRows(source: Readable): AsyncGenerator<ParsedRow> {
   // Blank lines are kept (as one empty field) so that row numbers match a spreadsheet's; a quoted
   // field spanning several lines stays one record, hence one row.
-  const parser = source.pipe(
-    parseCsv({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: false,
-      max_record_size: MAX_ROW_BYTES,
-      // Files that mix CRLF and LF (edited by hand, or concatenated) are read line by line too.
-      record_delimiter: ["\r\n", "\n"],
-    }),
-  );
-  source.on("error", (err) => parser.destroy(err));
+  const parser = parseCsv({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    max_record_size: MAX_ROW_BYTES,
+    // Files that mix CRLF and LF (edited by hand, or concatenated) are read line by line too.
+    record_delimiter: ["\r\n", "\n"],
+  });
+  // pipeline, not pipe: a source that failed before the parser was attached (an upload cut
+  // short while the job was being created) still fails the parser instead of leaving it waiting.
+  pipeline(source, parser, () => {});
   let paths: string[] | null = null;
   let row = 0;
   try {

@@ -31,15 +31,25 @@ function formatBytes(n: number): string {
  */
 function capped(source: Readable, limit: number): Readable {
   let seen = 0;
+  let failed = false;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      if (failed) return done();
       seen += chunk.byteLength;
-      if (seen > limit) done(uploadTooLarge(limit));
-      else done(null, chunk);
+      if (seen <= limit) return done(null, chunk);
+      failed = true;
+      done(uploadTooLarge(limit));
     },
   });
-  source.on("error", (err) => {
-    counter.destroy(err instanceof ApiError ? err : invalidRequest("The upload ended before the file was complete: send it again."));
+  const fail = (err: ApiError) => {
+    failed = true;
+    counter.destroy(err);
+  };
+  source.on("error", (err) => fail(err instanceof ApiError ? err : invalidRequest("The upload ended before the file was complete: send it again.")));
+  // Whoever reads the file sees the error; past that, the rest of the upload is drained and dropped.
+  counter.on("error", () => {
+    source.unpipe(counter);
+    source.resume();
   });
   source.pipe(counter);
   return counter;
