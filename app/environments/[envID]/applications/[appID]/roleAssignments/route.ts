@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { createRoleAssignment, getApplication, listRoleAssignments } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
@@ -31,3 +31,5 @@ export const GET = route<Params>(async (req, { envID, appID }) => {
     listBody("roleAssignments", views.map((v) => roleAssignmentResource(base, envId, app.id, v)), `${base}/environments/${envId}/applications/${app.id}/roleAssignments`),
   );
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

@@ -1,6 +1,6 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
 import { notFound } from "@/lib/api/errors";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { deleteRoleAssignment, getApplication, listRoleAssignments } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
 import { roleAssignmentResource } from "@/lib/roles/resources";
@@ -28,3 +28,5 @@ export const DELETE = route<Params>(async (req, params) => {
   await deleteRoleAssignment(actor, envId, view.id);
   return new Response(null, { status: 204 });
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH } = otherMethods({ GET, DELETE });
