@@ -77,6 +77,9 @@ function comparable(res: RawResponse, side: Side) {
   let body = res.text.replaceAll(side.server.url, "BASE").replaceAll(side.populationId, "POPULATION");
   for (const keep of Object.values(ids)) body = body.replaceAll(keep, `<${Object.keys(ids).find((k) => ids[k as keyof typeof ids] === keep)}>`);
   body = body.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>").replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "<time>");
+  // Two servers started seconds apart count down their windows seconds apart: the unit is compared, not the second.
+  if (headers["retry-after"]) headers["retry-after"] = /^\d+$/.test(headers["retry-after"]) && Number(headers["retry-after"]) >= 1 ? "<seconds>" : headers["retry-after"];
+  body = body.replace(/in \d+ seconds?\./g, "in <n> seconds.");
   if (res.headers.location) headers.location = headers.location!.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "<uuid>");
   return { status: res.status, headers, body };
 }
