@@ -18,6 +18,8 @@ process.env.E2E_PORT ??= execFileSync(process.execPath, [
   .toString()
   .trim();
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "identity-import-e2e-"));
+// Each role's signed-in browser state, saved once by the setup project (e2e/seed.setup.ts).
+process.env.E2E_AUTH_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "identity-import-e2e-auth-"));
 
 const distDir = process.env.NEXT_DIST_DIR || ".next";
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;

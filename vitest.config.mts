@@ -3,6 +3,19 @@ import path from "node:path";
 
 const drivers = ["pglite", ...(process.env.TEST_DATABASE_URL ? ["postgres"] : [])];
 
+// The suites that start the production server bundle (`npm run build` first); the other
+// contract suites go through the same dispatcher in-process (test/support/app.ts).
+const SERVER_SUITES = [
+  "test/operations.test.ts",
+  "test/server.test.ts",
+  "test/scale-out.test.ts",
+  "test/bulk-server.test.ts",
+  "test/verification-server.test.ts",
+  "test/security-paths.test.ts",
+  "test/router-parity.test.ts",
+  "test/security-console.test.ts",
+];
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -20,11 +33,19 @@ export default defineConfig({
         extends: true as const,
         test: { name: "unit", include: ["lib/**/*.test.ts"] },
       },
-      // The HTTP contract suites run once per database driver, each file on a fresh database.
-      ...drivers.map((driver) => ({
-        extends: true as const,
-        test: { name: driver, include: ["test/**/*.test.ts"], env: { TEST_DRIVER: driver } },
-      })),
+      // The HTTP contract suites run once per database driver, each file on a fresh database:
+      // in-process (`<driver>`, what `npm run test:fast` runs on PGlite), and against the built
+      // server (`<driver>-server`).
+      ...drivers.flatMap((driver) => [
+        {
+          extends: true as const,
+          test: { name: driver, include: ["test/**/*.test.ts"], exclude: SERVER_SUITES, env: { TEST_DRIVER: driver }, globalSetup: ["test/support/route-table-setup.ts"] },
+        },
+        {
+          extends: true as const,
+          test: { name: `${driver}-server`, include: SERVER_SUITES, env: { TEST_DRIVER: driver } },
+        },
+      ]),
     ],
   },
 });

@@ -6,8 +6,9 @@
 import { execSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
-import postgres from "postgres";
+import { freshDatabase } from "../test/support/fresh-db";
 import { startServer, type RunningServer } from "../test/support/server";
+import { tokenFrom } from "../test/support/tokens";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -25,21 +26,13 @@ export async function benchServer(name: string, args: string[]): Promise<BenchSe
     console.log("building (npm run build) ...");
     execSync("npm run build", { cwd: ROOT, stdio: "ignore", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   }
-  const dbName = `ii_bench_${name}_${Date.now().toString(36)}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const drop = async () => {
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end({ timeout: 5 });
-  };
-
+  const db = await freshDatabase({ prefix: `bench_${name}`, driver: "postgres", adminUrl: ADMIN_URL });
+  const drop = db.drop;
   const ids = { admin: randomUUID(), demo: randomUUID(), worker: randomUUID(), secret: randomBytes(24).toString("base64url") };
   let server: RunningServer;
   try {
     server = await startServer({
-      DATABASE_URL: dbUrl.toString(),
+      ...db.env,
       LOG_LEVEL: "silent",
       ADMIN_ENV_ID: ids.admin,
       DEMO_ENV_ID: ids.demo,
@@ -56,16 +49,8 @@ export async function benchServer(name: string, args: string[]): Promise<BenchSe
     await drop();
   };
   try {
-    const tokenRes = await fetch(`${server.url}/${ids.admin}/as/token`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64"),
-      },
-      body: "grant_type=client_credentials",
-    });
-    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
-    return { server, dbUrl: dbUrl.toString(), ids, token, done };
+    const token = await tokenFrom(server.url, ids.admin, ids.worker, ids.secret);
+    return { server, dbUrl: db.url!, ids, token, done };
   } catch (err) {
     await done();
     throw err;

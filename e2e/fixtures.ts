@@ -1,15 +1,15 @@
 import { test as base, expect, type Browser, type Page } from "@playwright/test";
-import { CREDENTIALS, type Role } from "./support/constants";
-import { LoginPage } from "./pages/login-page";
+import { CREDENTIALS, authStateFile, type Role } from "./support/constants";
 import { ConsoleShell } from "./pages/console-shell";
 
+/**
+ * A page of its own browser context, signed in as `role` through the session the setup project
+ * saved (seed.setup.ts signs each role in once through the form), opened on the console.
+ */
 async function signedIn(browser: Browser, role: Role): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ storageState: authStateFile(role) });
   const page = await context.newPage();
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.signIn(CREDENTIALS[role].username, CREDENTIALS[role].password);
-  await expect(page).toHaveURL(/\/console\/environments/);
+  await page.goto("/console/environments");
   await new ConsoleShell(page).expectSignedInAs(CREDENTIALS[role].username);
   return page;
 }

@@ -1,16 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
 import { test as setup, expect } from "@playwright/test";
-import { E2E } from "./support/constants";
+import { ssha } from "../test/support/ssha";
+import { CREDENTIALS, E2E, authStateFile, type Role } from "./support/constants";
+import { ConsoleShell } from "./pages/console-shell";
 import { LoginPage } from "./pages/login-page";
 import { RoleAssignmentsPage } from "./pages/role-assignments-page";
 import { snap } from "./support/snap";
-
-/** OpenLDAP's {SSHA}: base64(sha1(password + salt) + salt). */
-function ssha(password: string): string {
-  const salt = randomBytes(8);
-  const digest = createHash("sha1").update(password).update(salt).digest();
-  return "{SSHA}" + Buffer.concat([digest, salt]).toString("base64");
-}
 
 /**
  * The two extra administrators, made the way an operator would: imported into the
@@ -43,4 +37,23 @@ setup("seed a population-scoped and a read-only administrator", async ({ page },
   await roles.assign(E2E.popAdmin.username, "Identity Data Admin", "Population Contractors");
   await roles.assign(E2E.readOnly.username, "Identity Data Read Only", "Environment Demo");
   await snap(page, testInfo, "role-assignments");
+});
+
+/**
+ * Each role signs in once, through the form, in a context of its own; the specs start from the
+ * saved state (e2e/fixtures.ts) instead of signing in for every test. The Contractors
+ * administrator's sign-in is that of an administrator imported with a legacy {SSHA} hash.
+ */
+setup("sign each administrator in once and keep the session", async ({ browser }) => {
+  for (const role of Object.keys(CREDENTIALS) as Role[]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const login = new LoginPage(page);
+    await login.goto();
+    await login.signIn(CREDENTIALS[role].username, CREDENTIALS[role].password);
+    await expect(page).toHaveURL(/\/console\/environments/);
+    await new ConsoleShell(page).expectSignedInAs(CREDENTIALS[role].username);
+    await context.storageState({ path: authStateFile(role) });
+    await context.close();
+  }
 });

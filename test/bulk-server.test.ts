@@ -5,22 +5,20 @@
  * duplicate, no lost row and an intact error report.
  */
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import bcrypt from "bcryptjs";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, testDriver, type FreshDb } from "./support/fresh-db";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
+import { tokenFrom as requestTokenFrom } from "./support/tokens";
 
-const driver = process.env.TEST_DRIVER ?? "pglite";
+const driver = testDriver();
 const ids = { admin: randomUUID(), demo: randomUUID(), worker: randomUUID(), secret: randomBytes(16).toString("hex") };
 
 let env: Record<string, string | undefined>;
-let dataDir: string | undefined;
-let dbUrl: string | undefined;
-let cleanup: () => Promise<void>;
+let db: FreshDb;
 const running: RunningServer[] = [];
 
 beforeAll(async () => {
@@ -39,28 +37,12 @@ beforeAll(async () => {
     BULK_LEASE_SECONDS: "3",
     BULK_BATCH_PAUSE_MS: "100",
   };
-  if (driver === "postgres") {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    const name = `ii_bulk_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    dbUrl = url.toString();
-    env = { ...common, DATABASE_URL: dbUrl, DATA_DIR: undefined };
-    cleanup = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-bulk-"));
-    env = { ...common, DATABASE_URL: undefined, DATA_DIR: dataDir };
-    cleanup = async () => fs.rmSync(dataDir!, { recursive: true, force: true });
-  }
+  db = await freshDatabase({ prefix: "bulk" });
+  env = { ...common, ...db.env };
 });
 afterAll(async () => {
   for (const s of running) await s.stop("SIGKILL");
-  await cleanup?.();
+  await db?.drop();
 });
 
 async function start(): Promise<RunningServer> {
@@ -69,18 +51,7 @@ async function start(): Promise<RunningServer> {
   return s;
 }
 
-async function tokenFrom(server: RunningServer): Promise<string> {
-  const res = await fetch(`${server.url}/${ids.admin}/as/token`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64"),
-    },
-    body: "grant_type=client_credentials",
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const tokenFrom = (server: RunningServer) => requestTokenFrom(server.url, ids.admin, ids.worker, ids.secret);
 
 /** A CSV of `n` distinct users, plus a duplicate of row 2 at the end and an invalid row before it. */
 function file(prefix: string, n: number): { csv: string; total: number; valid: number } {
@@ -135,14 +106,14 @@ async function facts(prefix: string, jobId: string) {
     owners: `select count(distinct split_part(lease_owner, '-', 1))::int as n from user_import_chunks where job_id = '${jobId}' and lease_owner is not null`,
   };
   const out: Record<string, { n: number; d?: number }> = {};
-  if (dbUrl) {
-    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  if (db.url) {
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     for (const [k, q] of Object.entries(queries)) out[k] = (await sql.unsafe(q))[0] as unknown as { n: number; d?: number };
     await sql.end();
   } else {
-    const db = new PGlite(dataDir!);
-    for (const [k, q] of Object.entries(queries)) out[k] = (await db.query<{ n: number; d?: number }>(q)).rows[0]!;
-    await db.close();
+    const lite = new PGlite(db.dataDir!);
+    for (const [k, q] of Object.entries(queries)) out[k] = (await lite.query<{ n: number; d?: number }>(q)).rows[0]!;
+    await lite.close();
   }
   return out;
 }

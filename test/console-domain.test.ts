@@ -4,11 +4,11 @@
  * environment's own resources (lib/environments/manage.ts), and the API accepting a console
  * session cookie (lib/auth/request-actor.ts) — on a fresh, bootstrapped database.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
+import { ssha } from "./support/ssha";
 import type { Actor } from "@/lib/access";
 import type { ApiError } from "@/lib/api/errors";
 
@@ -39,11 +39,6 @@ async function rejection(p: Promise<unknown>): Promise<ApiError> {
     return err as ApiError;
   }
   throw new Error("expected a rejection");
-}
-
-function ssha(password: string): string {
-  const salt = randomBytes(8);
-  return "{SSHA}" + Buffer.concat([createHash("sha1").update(password).update(salt).digest(), salt]).toString("base64");
 }
 
 /** A new administrator (user of the admin environment) holding exactly these assignments. */
@@ -242,5 +237,31 @@ describe("the API with a console session", () => {
       body: JSON.stringify({ username: "csrf-victim", population: { id: refs.defaultPopulationId } }),
     });
     expect(res.status).toBe(403);
+  });
+
+  it("refuses Origin: null and a malformed Origin with a console session as 403, not a 500 (security review F12)", async () => {
+    const cookie = await sessionCookie(admin.id);
+    const before = await app.countUsers(FIXED.demoEnvId);
+    for (const origin of ["null", "http://[", "not a url"]) {
+      const res = await app.fetch(`/environments/${FIXED.demoEnvId}/users`, {
+        method: "POST",
+        headers: { cookie, origin, "content-type": "application/vnd.pingidentity.user.import+json" },
+        body: JSON.stringify({ username: `origin-${origin.length}`, population: { id: refs.defaultPopulationId } }),
+      });
+      const body = (await res.json()) as { code: string };
+      expect(res.status, origin).toBe(403);
+      expect(body.code).toBe("ACCESS_FAILED");
+    }
+    expect(await app.countUsers(FIXED.demoEnvId)).toBe(before);
+  });
+
+  it("accepts a console write from the console's own origin", async () => {
+    const cookie = await sessionCookie(admin.id);
+    const res = await app.fetch(`/environments/${FIXED.demoEnvId}/users`, {
+      method: "POST",
+      headers: { cookie, origin: app.base, "content-type": "application/vnd.pingidentity.user.import+json" },
+      body: JSON.stringify({ username: "same-origin-import", population: { id: refs.defaultPopulationId } }),
+    });
+    expect(res.status).toBe(201);
   });
 });

@@ -6,16 +6,18 @@
  */
 import fs from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, testDriver, type FreshDb } from "./support/fresh-db";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
+import { tokenFrom } from "./support/tokens";
 
-const driver = process.env.TEST_DRIVER ?? "pglite";
+const driver = testDriver();
 const IMPORT = "application/vnd.pingidentity.user.import+json";
 
 describe.skipIf(driver !== "postgres")("two servers on one database", () => {
+  let db: FreshDb;
   let sql: postgres.Sql;
-  let dropDb: () => Promise<void>;
   let a: RunningServer;
   let b: RunningServer;
   let token: string;
@@ -24,21 +26,10 @@ describe.skipIf(driver !== "postgres")("two servers on one database", () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    const name = `ii_scale_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
-    dropDb = async () => {
-      await sql.end({ timeout: 5 });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    db = await freshDatabase({ prefix: "scale" });
+    sql = db.sql!;
     const env = {
-      DATABASE_URL: url.toString(),
-      DATA_DIR: undefined,
+      ...db.env,
       WEB_CONCURRENCY: "1",
       LOG_LEVEL: "silent",
       TRUST_PROXY: "true",
@@ -54,12 +45,7 @@ describe.skipIf(driver !== "postgres")("two servers on one database", () => {
     };
     // Started together: migrations and first-start set-up run once, under the advisory lock.
     [a, b] = await Promise.all([startServer(env), startServer(env)]);
-    const res = await fetch(`${a.url}/${ids.admin}/as/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "192.0.2.1", authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.secret}`).toString("base64") },
-      body: "grant_type=client_credentials",
-    });
-    token = ((await res.json()) as { access_token: string }).access_token;
+    token = await tokenFrom(a.url, ids.admin, ids.worker, ids.secret, { "x-forwarded-for": "192.0.2.1" });
     const pops = (await (await fetch(`${b.url}/environments/${ids.demo}/populations`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       _embedded: { populations: { id: string; default: boolean }[] };
     };
@@ -68,7 +54,7 @@ describe.skipIf(driver !== "postgres")("two servers on one database", () => {
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    await dropDb?.();
+    await db?.drop();
   });
 
   it("set up once: one environment pair, one worker application", async () => {

@@ -12,10 +12,11 @@
 import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type FreshDb } from "./support/fresh-db";
+import { ssha } from "./support/ssha";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 
 const ids = {
@@ -27,15 +28,13 @@ const ids = {
 };
 
 let server: RunningServer;
-let dir: string;
+let db: FreshDb;
 
 beforeAll(async () => {
   if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
-  // PGlite: one process, the console's sign-in flow is the same on PostgreSQL.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-sec-console-"));
+  db = await freshDatabase({ prefix: "sec_console" });
   server = await startServer({
-    DATABASE_URL: undefined,
-    DATA_DIR: dir,
+    ...db.env,
     LOG_LEVEL: "info",
     ADMIN_ENV_ID: ids.admin,
     DEMO_ENV_ID: ids.demo,
@@ -47,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await db?.drop();
 });
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string; ms: number };
@@ -135,10 +134,6 @@ async function callAction(file: string, exportedName: string, args: unknown[], c
   return request(page, { method: "POST", headers, body: payload });
 }
 
-const ssha = (password: string) => {
-  const salt = randomBytes(8);
-  return "{SSHA}" + Buffer.concat([createHash("sha1").update(password).update(salt).digest(), salt]).toString("base64");
-};
 
 describe("F11: the first-start banner", () => {
   it("names the variables of operator-supplied secrets instead of printing them", () => {

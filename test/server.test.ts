@@ -5,39 +5,20 @@
  * On PostgreSQL the server runs two workers, as on a two-core machine.
  */
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
-import postgres from "postgres";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type FreshDb } from "./support/fresh-db";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 
-const driver = process.env.TEST_DRIVER ?? "pglite";
-
+let db: FreshDb;
 let env: Record<string, string | undefined>;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
-  if (driver === "postgres") {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    const name = `ii_srv_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env = { DATABASE_URL: url.toString(), DATA_DIR: undefined, WEB_CONCURRENCY: "2" };
-    cleanup = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-server-"));
-    env = { DATABASE_URL: undefined, DATA_DIR: dir };
-    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
+  db = await freshDatabase({ prefix: "srv" });
+  env = { ...db.env, ...(db.driver === "postgres" ? { WEB_CONCURRENCY: "2" } : {}) };
 });
-afterAll(async () => cleanup?.());
+afterAll(async () => db?.drop());
 
 describe("production server", () => {
   let first: RunningServer | undefined;

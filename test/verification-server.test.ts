@@ -7,18 +7,17 @@
  * same outbox. Also: an administrator imported with a legacy hash signs in to the console.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type FreshDb } from "./support/fresh-db";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
 import { codeFrom, messageIdOf, smtpPeer, type SmtpPeer } from "./support/smtp";
+import { tokenFrom } from "./support/tokens";
 
 type Vector = { form: string; encoded: string; password: string };
 const vectors = (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../shared/vectors/passwords.json"), "utf8")) as { vectors: Vector[] }).vectors;
 
-const driver = process.env.TEST_DRIVER ?? "pglite";
 const ids = {
   ADMIN_ENV_ID: "0a000000-0000-4000-8000-0000000000a1",
   DEMO_ENV_ID: "0d000000-0000-4000-8000-0000000000d2",
@@ -29,7 +28,7 @@ const ids = {
 };
 
 let env: Record<string, string | undefined>;
-let cleanup: () => Promise<void>;
+let db: FreshDb;
 let peer: SmtpPeer;
 let server: RunningServer | undefined;
 
@@ -45,39 +44,16 @@ beforeAll(async () => {
     OUTBOX_RETRY_MAX_MS: "1000",
     OUTBOX_LEASE_MS: "5000",
   };
-  if (driver === "postgres") {
-    const adminUrl = process.env.TEST_DATABASE_URL!;
-    const name = `ii_mail_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env = { ...common, DATABASE_URL: url.toString(), DATA_DIR: undefined, WEB_CONCURRENCY: "2" };
-    cleanup = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-mail-"));
-    env = { ...common, DATABASE_URL: undefined, DATA_DIR: dir };
-    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
+  db = await freshDatabase({ prefix: "mail" });
+  env = { ...common, ...db.env, ...(db.driver === "postgres" ? { WEB_CONCURRENCY: "2" } : {}) };
 });
 afterAll(async () => {
   await server?.stop();
   await peer?.stop();
-  await cleanup?.();
+  await db?.drop();
 });
 
-async function token(base: string): Promise<string> {
-  const res = await fetch(`${base}/${ids.ADMIN_ENV_ID}/as/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: ids.WORKER_CLIENT_ID, client_secret: ids.WORKER_CLIENT_SECRET }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = (base: string) => tokenFrom(base, ids.ADMIN_ENV_ID, ids.WORKER_CLIENT_ID, ids.WORKER_CLIENT_SECRET);
 
 async function until(what: string, ok: () => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

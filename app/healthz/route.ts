@@ -1,6 +1,6 @@
-import { json } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 
-/** Liveness: the process is up and serving. No authentication, no database. */
-export function GET(): Response {
-  return json({ status: "UP" });
-}
+/** Liveness: the process is up and serving. No authentication, no database, never rate-limited. */
+export const GET = route(async () => json({ status: "UP" }), { limits: [] });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,4 +1,4 @@
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { openApiDocument } from "@/lib/openapi/document";
 
 /**
@@ -6,3 +6,5 @@ import { openApiDocument } from "@/lib/openapi/document";
  * Its server is the origin itself: the token endpoint and the probes are not under /v1.
  */
 export const GET = route(async (req) => json(openApiDocument(apiBase(req).replace(/\/v1$/, "")), 200, { "cache-control": "public, max-age=300" }));
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,8 +1,10 @@
-import { json } from "@/lib/api/http";
+import { json, otherMethods, route } from "@/lib/api/http";
 import { readiness } from "@/lib/health";
 
-/** Readiness: the database is reachable and its migrations are current. No authentication. */
-export async function GET(): Promise<Response> {
+/** Readiness: the database is reachable and its migrations are current. No authentication, never rate-limited. */
+export const GET = route(async () => {
   const r = await readiness();
   return json(r, r.status === "UP" ? 200 : 503);
-}
+}, { limits: [] });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { allRoles, roleResource } from "@/lib/roles";
 
@@ -9,3 +9,5 @@ export const GET = route(async (req) => {
   const base = apiBase(req);
   return json(listBody("roles", allRoles().map((r) => roleResource(base, r)), `${base}/roles`));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,3 +1,5 @@
+import path from "node:path";
+
 /** Fixed first-start values of the e2e server (playwright.config.ts) and the admins the setup adds. */
 export const E2E = {
   adminEnvId: "0a000000-0000-4000-8000-0000000000e1",
@@ -18,3 +20,10 @@ export const CREDENTIALS: Record<Role, { username: string; password: string }> =
   popAdmin: E2E.popAdmin,
   readOnly: E2E.readOnly,
 };
+
+/** Where the setup project saves each role's signed-in browser state (playwright.config.ts sets E2E_AUTH_DIR). */
+export function authStateFile(role: Role): string {
+  const dir = process.env.E2E_AUTH_DIR;
+  if (!dir) throw new Error("E2E_AUTH_DIR is not set: run the browser tests through playwright.config.ts");
+  return path.join(dir, `${role}.json`);
+}

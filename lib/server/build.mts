@@ -3,16 +3,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { discoverRouteFiles } from "./routes";
+import { NEXT_ONLY_ROUTES, readRouteTable } from "./route-table";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const distDir = process.env.NEXT_DIST_DIR || ".next";
 
-// The API routes, read from app/ like Next.js reads them (see routes.ts).
-// Only the API: console pages, server actions and Auth.js stay with Next.js.
-// Also the operators' probes, the OpenAPI document and the role list (issue 6).
-const FAST_PATH = ["^/environments", "^/([^/]+)/as/", "^/healthz", "^/readyz", "^/openapi\\.json", "^/roles"];
-const routes = discoverRouteFiles(path.join(root, "app")).filter((r) => FAST_PATH.some((p) => r.pattern.startsWith(p)));
+// Next's own route table, from the build that just ran. Every route handler is bundled for the
+// fast path except those that need Next's request-scoped APIs; pages stay in the table without
+// a module, so that matching keeps Next's order and hands them to Next.js.
+const table = readRouteTable(root, distDir);
+const fast = table.routes.filter((r) => r.kind === "route" && !NEXT_ONLY_ROUTES.includes(r.page));
 
 const virtualRoutes: Plugin = {
   name: "api-routes",
@@ -22,10 +22,10 @@ const virtualRoutes: Plugin = {
       resolveDir: root,
       loader: "ts",
       contents:
-        routes.map((r, i) => `import * as m${i} from ${JSON.stringify(r.file)};`).join("\n") +
-        `\nexport const apiRoutes = [\n` +
-        routes.map((r, i) => `  { pattern: new RegExp(${JSON.stringify(r.pattern)}), names: ${JSON.stringify(r.names)}, catchAll: ${JSON.stringify(r.catchAll)}, module: m${i} },`).join("\n") +
-        `\n];\n`,
+        fast.map((r, i) => `import * as m${i} from ${JSON.stringify("./" + r.file)};`).join("\n") +
+        `\nexport const apiRoutes = {\n  routes: [\n` +
+        table.routes.map((r) => `    { ...${JSON.stringify(r)}${fast.includes(r) ? `, module: m${fast.indexOf(r)}` : ""} },`).join("\n") +
+        `\n  ],\n  rewrites: ${JSON.stringify(table.rewrites)},\n  redirects: ${JSON.stringify(table.redirects)},\n};\n`,
     }));
   },
 };
@@ -46,4 +46,4 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes)`);
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${fast.length} API routes on the fast path)`);

@@ -1,17 +1,23 @@
 /**
  * The production server (`npm start`): Next.js for the console, and the API's route handlers
- * served directly by Node (see api-adapter.ts). On PostgreSQL it runs one worker per core
- * (WEB_CONCURRENCY); on the embedded PGlite database exactly one process, since only one
- * process may open its folder.
+ * served straight from Node's HTTP server through the dispatcher (dispatch.ts), by Next's own
+ * route table: the very handlers Next serves, without Next's per-request routing, rendering
+ * and tracing machinery, which costs more CPU than an import itself. On PostgreSQL it runs one
+ * worker per core (WEB_CONCURRENCY); on the embedded PGlite database exactly one process,
+ * since only one process may open its folder.
  */
 import cluster from "node:cluster";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { clientIp, createApiAdapter, responseNotes } from "./api-adapter";
 import { CLIENT_IP_HEADER } from "@/lib/auth/client-ip";
+import { errorResponse, nonCanonicalPath, trustProxy } from "@/lib/api/http";
+import { requestNotes } from "@/lib/api/request-notes";
 import { log } from "@/lib/log";
-import { stripV1 } from "./routes";
+import { createDispatcher, normalisePath } from "./dispatch";
+import { sendResponse, toRequest } from "./node-http";
+import { API_SECURITY_HEADERS } from "./security-headers";
+import { startBackgroundWork } from "./background";
 
 // The bundle lives in .next/identity-import/: the project root is two folders up.
 const ROOT = process.env.IDENTITY_IMPORT_ROOT ?? path.resolve(import.meta.dirname, "../..");
@@ -61,27 +67,38 @@ async function primary() {
 let shuttingDown = false;
 
 /**
- * One JSON line per request, API and console alike, when the response is finished: method,
- * path (never the query string, which may hold a filter on emails), status, duration, the
- * actor and the error envelope's id when the API handler noted them. Headers are not logged,
- * so neither is any Authorization or Cookie value.
+ * The log line of a request that no API handler logged (route() in lib/api/http.ts logs
+ * those): console pages, Auth.js, redirects and refusals. Same fields: method, path (never the
+ * query string, which may hold a filter on emails), status, duration, caller. Headers are not
+ * logged, so neither is any Authorization or Cookie value.
  */
-function logRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, path: string, isLogged: () => boolean) {
   const start = performance.now();
   res.once("finish", () => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const notes = responseNotes(res);
+    if (isLogged()) return;
+    const q = path.indexOf("?");
     log.info("request", {
       method: req.method,
-      path: q >= 0 ? url.slice(0, q) : url,
+      path: q >= 0 ? path.slice(0, q) : path,
       status: res.statusCode,
       durationMs: Math.round((performance.now() - start) * 10) / 10,
       ip: clientIp(req),
-      ...(notes?.actor ? { actor: `${notes.actor.type}:${notes.actor.id}` } : {}),
-      ...(notes?.errorId ? { errorId: notes.errorId, errorCode: notes.errorCode } : {}),
     });
   });
+}
+
+/**
+ * The caller's address: the socket's peer, or, with TRUST_PROXY=true behind a load balancer,
+ * the address that balancer appended last to X-Forwarded-For (earlier entries are the
+ * client's own claims and could be forged to dodge a per-IP limit).
+ */
+function clientIp(req: http.IncomingMessage): string {
+  if (trustProxy()) {
+    const xff = req.headers["x-forwarded-for"];
+    const list = (Array.isArray(xff) ? xff.join(",") : xff ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    if (list.length) return list[list.length - 1]!;
+  }
+  return req.socket.remoteAddress ?? "unknown";
 }
 
 function announce(workers: number) {
@@ -96,19 +113,39 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   // Loaded here, not at the top: the cluster primary only forks and supervises, and should not
   // carry Next.js and every route module in memory.
   const { default: next } = await import("next");
-  // Generated at build time from the app/ tree (lib/server/build.mts).
+  // Next's own route table with the API's route modules, bundled by lib/server/build.mts.
   const { apiRoutes } = await import("virtual:api-routes");
   const app = next({ dev: false, dir: ROOT, hostname: "localhost", port });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const serveApi = createApiAdapter(apiRoutes, stripV1);
+  const { match, serve: serveRoute } = createDispatcher(apiRoutes);
   const server = http.createServer((req, res) => {
-    logRequest(req, res);
-    // The caller's address as this server determined it (TRUST_PROXY rules), for console
-    // sign-in throttling under Next.js; always overwritten, so a client cannot choose it.
-    req.headers[CLIENT_IP_HEADER] = clientIp(req);
-    serveApi(req, res)
-      .then((served) => (served ? undefined : handle(req, res)))
+    // One normalisation, before routing, limits and the log line (security review F7).
+    const normal = normalisePath(req.url ?? "/");
+    const path = normal.kind === "path" ? normal.path : (req.url ?? "/");
+    const seen: { request?: Request } = {};
+    logRequest(req, res, path, () => !!(seen.request && requestNotes(seen.request)?.logged));
+    if (normal.kind === "refused") {
+      void sendResponse(res, withHeaders(errorResponse(nonCanonicalPath())), req.method);
+      return;
+    }
+    if (normal.kind === "redirect") {
+      res.writeHead(308, { ...API_SECURITY_HEADERS, location: normal.location, refresh: `0;url=${normal.location}` }).end(normal.location);
+      return;
+    }
+    req.url = normal.path;
+    const ip = clientIp(req);
+    // The caller's address as this server determined it, for console sign-in throttling under
+    // Next.js; always overwritten, so a client cannot choose it.
+    req.headers[CLIENT_IP_HEADER] = ip;
+    const target = match(normal.path);
+    if (!target) {
+      void handle(req, res);
+      return;
+    }
+    seen.request = toRequest(req);
+    serveRoute(target, seen.request, { clientIp: ip })
+      .then((response) => sendResponse(res, response, req.method))
       .catch((err) => {
         process.stderr.write(JSON.stringify({ level: "error", msg: "unhandled request error", error: String(err?.name ?? err) }) + "\n");
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
@@ -117,12 +154,7 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
-  // Every serving process also works bulk import jobs (lib/bulk/worker.ts: leased batches).
-  const { startBulkWorker } = await import("@/lib/bulk/worker");
-  startBulkWorker();
-  // And delivers the email outbox when SMTP_URL is set (lib/verification/sender.ts: leased rows).
-  const { startOutboxSender } = await import("@/lib/verification/sender");
-  startOutboxSender();
+  await startBackgroundWork();
   if (cluster.isWorker) process.send?.("listening");
   else announce(1);
   // Exit through process.exit so that buffered log lines are flushed (lib/log.ts).
@@ -132,6 +164,11 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+}
+
+function withHeaders(response: Response): Response {
+  for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) response.headers.set(k, v);
+  return response;
 }
 
 if (cluster.isPrimary) {

@@ -1,6 +1,7 @@
 /**
- * Security headers of every response: the API's (set by the production server's API adapter)
- * and the console's (set through next.config.ts `headers()`). One list, so that both agree.
+ * Security headers of every response: the API's (set by `route()`, lib/api/http.ts, on every
+ * API handler's answer, and by next.config.ts `headers()` on what Next itself answers on an API
+ * path) and the console's (next.config.ts `headers()`). One list, so that all agree.
  *
  * The console's Content-Security-Policy allows inline scripts: Next.js bootstraps each page
  * with inline scripts, and a nonce would force every page to render dynamically. Everything
@@ -30,6 +31,25 @@ export const COMMON_SECURITY_HEADERS: Record<string, string> = {
   "cross-origin-opener-policy": "same-origin",
   "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
 };
+
+export const API_SECURITY_HEADERS: Record<string, string> = { ...COMMON_SECURITY_HEADERS, "content-security-policy": API_CSP };
+
+/**
+ * The API's paths, as next.config.ts `headers()` sources: these get the API's headers (the
+ * probes, the OpenAPI document, the token endpoints, /v1), every other path the console's.
+ */
+export const API_PATH_SOURCES = [
+  "/environments",
+  "/environments/:path*",
+  "/roles",
+  "/roles/:path*",
+  "/healthz",
+  "/readyz",
+  "/openapi.json",
+  "/v1",
+  "/v1/:path*",
+  "/:envID/as/:path*",
+];
 
 /** Sent only when the request reached us over HTTPS (a TLS-terminating proxy says so). */
 export const HSTS = "max-age=63072000; includeSubDomains";

@@ -1,4 +1,4 @@
 declare module "virtual:api-routes" {
-  import type { ApiRoute } from "./api-adapter";
-  export const apiRoutes: ApiRoute[];
+  import type { DispatchTable } from "./dispatch";
+  export const apiRoutes: DispatchTable;
 }

@@ -1,15 +1,18 @@
 /**
  * A fresh database per test file, migrated and bootstrapped exactly as `npm start` does it,
- * and an HTTP client that hands real Request objects to the real route handlers in `app/`.
- * The driver comes from the Vitest project: PGlite (in memory) or PostgreSQL (a new database
- * on TEST_DATABASE_URL, dropped afterwards).
+ * and an HTTP client that hands real Request objects to the production server's own
+ * dispatcher (lib/server/dispatch.ts), routing by Next's route table from the last build
+ * (`npm run build`; route handlers are loaded from source, so only a new or renamed route needs
+ * a rebuild). The driver comes from the Vitest project: PGlite (in memory) or PostgreSQL (a new
+ * database on TEST_DATABASE_URL, dropped afterwards).
  */
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { count, eq } from "drizzle-orm";
 import type { RoleName } from "@/db/schema";
-import { discoverRouteFiles, routeParams, stripV1, type RouteFile } from "@/lib/server/routes";
+import { createDispatcher, type RouteModule } from "@/lib/server/dispatch";
+import { readRouteTable, NEXT_ONLY_ROUTES } from "@/lib/server/route-table";
+import { freshDatabase, testDriver } from "./fresh-db";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -22,8 +25,6 @@ export const FIXED = {
   adminPassword: "admin-password-" + randomBytes(8).toString("hex"),
 };
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
-type RouteEntry = RouteFile & { regex: RegExp };
 
 /** One role assignment for a test worker application (spec 6). */
 export type TestAssignment =
@@ -59,28 +60,32 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
-let routes: RouteEntry[] | undefined;
+let dispatcher: ReturnType<typeof createDispatcher> | undefined;
+
+/** The dispatcher over Next's route table, each API route module imported from source on first use. */
+function harnessDispatcher() {
+  if (dispatcher) return dispatcher;
+  const table = readRouteTable(ROOT);
+  dispatcher = createDispatcher({
+    ...table,
+    routes: table.routes.map((r) =>
+      r.kind === "route" && !NEXT_ONLY_ROUTES.includes(r.page)
+        ? { ...r, module: () => import(/* @vite-ignore */ path.join(ROOT, r.file!)) as Promise<RouteModule> }
+        : r,
+    ),
+  });
+  return dispatcher;
+}
 
 export async function startTestApp(): Promise<TestApp> {
-  const driver = (process.env.TEST_DRIVER ?? "pglite") as "pglite" | "postgres";
-  let dropDatabase: (() => Promise<void>) | undefined;
-  if (driver === "postgres") {
-    const adminUrl = process.env.TEST_DATABASE_URL;
-    if (!adminUrl) throw new Error("TEST_DATABASE_URL is required for the postgres project");
-    const name = `ii_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    process.env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end({ timeout: 5 });
-    };
-  } else {
-    delete process.env.DATABASE_URL;
-    process.env.DATA_DIR = "memory://";
-  }
+  const driver = testDriver();
+  const db = await freshDatabase({ prefix: "test", driver, memory: true });
+  Object.assign(process.env, db.env);
+  for (const [k, v] of Object.entries(db.env)) if (v === undefined) delete process.env[k];
+  // The in-harness server's own origin (links, the token's iss): the harness's base below.
+  delete process.env.PUBLIC_URL;
+  delete process.env.HOST;
+  delete process.env.PORT;
   process.env.LOG_LEVEL ??= "silent";
   process.env.ADMIN_ENV_ID = FIXED.adminEnvId;
   process.env.DEMO_ENV_ID = FIXED.demoEnvId;
@@ -93,28 +98,14 @@ export async function startTestApp(): Promise<TestApp> {
   const { closeDb } = await import("@/db");
   await bootstrap();
 
-  routes ??= discoverRouteFiles(path.join(ROOT, "app")).map((r) => ({ ...r, regex: new RegExp(r.pattern) }));
-  const modules = new Map<string, Record<string, Handler>>();
+  const { dispatch } = harnessDispatcher();
   const base = "http://localhost:3000";
 
   const fetchApp = async (p: string, init: RequestInit = {}): Promise<Response> => {
     const req = new Request(new URL(p, base), init);
-    // next.config.ts rewrites /v1/environments/... onto /environments/..., as the server does.
-    const pathname = stripV1(new URL(req.url).pathname);
-    for (const r of routes!) {
-      const m = pathname.match(r.regex);
-      if (!m) continue;
-      let mod = modules.get(r.file);
-      if (!mod) {
-        mod = (await import(/* @vite-ignore */ r.file)) as Record<string, Handler>;
-        modules.set(r.file, mod);
-      }
-      const handler = mod[req.method];
-      if (!handler) return new Response(null, { status: 405 });
-      const params = routeParams(r, m);
-      return handler(req, { params: Promise.resolve(params) });
-    }
-    return new Response(null, { status: 404 });
+    const res = await dispatch(req, { clientIp: "127.0.0.1" });
+    // Pages and Auth.js are Next's: not reachable in the harness.
+    return res ?? new Response("not an API route: Next.js serves it", { status: 404 });
   };
 
   const token = async (clientId = FIXED.workerId, secret = FIXED.workerSecret) => {
@@ -221,7 +212,7 @@ export async function startTestApp(): Promise<TestApp> {
       const { flushLimits } = await import("@/lib/rate-limit");
       await flushLimits();
       await closeDb();
-      await dropDatabase?.();
+      await db.drop();
     },
   };
 }

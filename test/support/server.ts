@@ -38,7 +38,8 @@ export async function startServer(env: Record<string, string | undefined>, opts:
   });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // "close", not "exit": every line the process wrote has been read by then.
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   // Ready once the startup banner says so: migrations and first-start set-up have run.
@@ -51,6 +52,44 @@ export async function startServer(env: Record<string, string | undefined>, opts:
     await new Promise((r) => setTimeout(r, 100));
   }
   if (opts.readyPath) await fetch(url + opts.readyPath).catch(() => {});
+  return {
+    url,
+    port,
+    child,
+    output: () => out,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/**
+ * Starts `next start` itself (no fast path: Next's own routing for everything) on a free port,
+ * for comparing it with the production server. One process, stopped by its PID.
+ */
+export async function startNextServer(env: Record<string, string | undefined>, opts: { timeoutMs?: number } = {}): Promise<RunningServer> {
+  const port = await freePort();
+  let out = "";
+  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: String(port), HOST: "127.0.0.1", ...env } as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // instrumentation.ts prints the banner once migrations and first-start set-up have run.
+  while (!/identity-import ready on/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`next start exited early:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`next start did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return {
     url,
     port,

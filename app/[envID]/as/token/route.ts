@@ -1,4 +1,4 @@
-import { apiBase, json, mediaType, readBody } from "@/lib/api/http";
+import { apiBase, json, mediaType, otherMethods, readBody, route } from "@/lib/api/http";
 import { issueClientCredentialsToken, OAuthError } from "@/lib/auth/tokens";
 import { errorResponse } from "@/lib/api/http";
 
@@ -6,9 +6,8 @@ import { errorResponse } from "@/lib/api/http";
  * OAuth 2.0 token endpoint of an environment (client_credentials only). Errors follow
  * RFC 6749 section 5.2, which is what OAuth clients, PingOne's included, expect here.
  */
-export async function POST(req: Request, ctx: { params: Promise<{ envID: string }> }): Promise<Response> {
+export const POST = route<{ envID: string }>(async (req, { envID }) => {
   try {
-    const { envID } = await ctx.params;
     if (mediaType(req) !== "application/x-www-form-urlencoded") {
       throw new OAuthError(400, "invalid_request", "Send the request as application/x-www-form-urlencoded.");
     }
@@ -36,7 +35,7 @@ export async function POST(req: Request, ctx: { params: Promise<{ envID: string 
     }
     return errorResponse(err, req);
   }
-}
+}, { limits: ["apiPerIp", "token"] });
 
 function parseBasic(header: string | null): { id: string; secret: string } | null {
   const m = header?.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
@@ -54,3 +53,5 @@ function parseBasic(header: string | null): { id: string; secret: string } | nul
   };
   return { id: unescape(decoded.slice(0, i)), secret: unescape(decoded.slice(i + 1)) };
 }
+
+export const { GET, HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ POST });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { createApplication, listApplications } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
@@ -24,3 +24,5 @@ export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const apps = await listApplications(actor, envId);
   return json(listBody("applications", apps.map((a) => applicationResource(base, a)), `${base}/environments/${envId}/applications`));
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

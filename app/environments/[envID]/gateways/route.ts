@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { listGateways, requireEnvironment } from "@/lib/environments";
 import { gatewayResource } from "@/lib/environments/resources";
@@ -11,3 +11,5 @@ export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const items = await listGateways(actor, envId);
   return json(listBody("gateways", items.map((x) => gatewayResource(base, envId, x)), `${base}/environments/${envId}/gateways`));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, mediaType, route } from "@/lib/api/http";
+import { apiBase, json, mediaType, route, otherMethods } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
 import { requireEnvironment } from "@/lib/environments";
 import { createImportJob, listImportJobs, parseJobOptions, toJobResource } from "@/lib/bulk/jobs";
@@ -29,3 +29,5 @@ export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const base = apiBase(req);
   return json(listBody("userImportJobs", jobs.map((j) => toJobResource(j, base)), `${base}/environments/${envId}/userImportJobs`));
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

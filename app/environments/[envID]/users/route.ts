@@ -1,6 +1,6 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
 import { ApiError } from "@/lib/api/errors";
-import { apiBase, json, mediaType, readJson, route } from "@/lib/api/http";
+import { apiBase, json, mediaType, readJson, route, otherMethods } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
 import { environmentIdFrom, requireEnvironment } from "@/lib/environments";
 import { importUser } from "@/lib/users/import-user";
@@ -57,3 +57,5 @@ export const GET = route<{ envID: string }>(async (req, { envID }) => {
     listBody("users", page.users.map((u) => toUserResource(u, base)), href(cursor), page.nextCursor ? href(page.nextCursor) : null),
   );
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { deleteApplication, getApplication } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
 import { applicationResource } from "@/lib/roles/resources";
@@ -18,3 +18,5 @@ export const DELETE = route<Params>(async (req, { envID, appID }) => {
   await deleteApplication(actor, envId, appID);
   return new Response(null, { status: 204 });
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH } = otherMethods({ GET, DELETE });

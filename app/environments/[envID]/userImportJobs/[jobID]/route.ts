@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import { getImportJob, toJobResource } from "@/lib/bulk/jobs";
 
@@ -10,3 +10,5 @@ export const GET = route<{ envID: string; jobID: string }>(async (req, { envID, 
   const job = await getImportJob(actor, envId, jobID);
   return json(toJobResource(job, apiBase(req)));
 });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

@@ -1,6 +1,6 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
 import { ApiError } from "@/lib/api/errors";
-import { apiBase, json, mediaType, readBody, readJson, route } from "@/lib/api/http";
+import { apiBase, json, mediaType, readBody, readJson, route, otherMethods } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import { getUser } from "@/lib/users/queries";
 import { toUserResource } from "@/lib/users/resource";
@@ -37,3 +37,5 @@ export const POST = route<{ envID: string; userID: string }>(async (req, { envID
     `Unsupported Content-Type: use ${USER_VERIFY_TYPE} to verify the user or application/vnd.pingidentity.user.sendVerificationCode+json to send a new code.`,
   );
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

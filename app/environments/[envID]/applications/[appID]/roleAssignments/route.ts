@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { listBody } from "@/lib/api/lists";
 import { getApplication } from "@/lib/applications";
 import { createRoleAssignment, listRoleAssignments } from "@/lib/roles/assignments";
@@ -32,3 +32,5 @@ export const GET = route<Params>(async (req, { envID, appID }) => {
     listBody("roleAssignments", views.map((v) => roleAssignmentResource(base, envId, app.id, v)), `${base}/environments/${envId}/applications/${app.id}/roleAssignments`),
   );
 });
+
+export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { rotateApplicationSecret } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
 import { applicationResource } from "@/lib/roles/resources";
@@ -11,3 +11,5 @@ export const POST = route<{ envID: string; appID: string }>(async (req, { envID,
   const { application, clientSecret } = await rotateApplicationSecret(actor, envId, appID);
   return json(applicationResource(apiBase(req), application, clientSecret));
 });
+
+export const { GET, HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ POST });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import { cancelImportJob, toJobResource } from "@/lib/bulk/jobs";
 
@@ -10,3 +10,5 @@ export const POST = route<{ envID: string; jobID: string }>(async (req, { envID,
   const job = await cancelImportJob(actor, envId, jobID);
   return json(toJobResource(job, apiBase(req)));
 });
+
+export const { GET, HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ POST });

@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, route } from "@/lib/api/http";
+import { apiBase, route, otherMethods } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import { getImportJob, importErrors } from "@/lib/bulk/jobs";
 import { errorReportStream } from "@/lib/bulk/report";
@@ -25,3 +25,5 @@ export const GET = route<{ envID: string; jobID: string }>(async (req, { envID, 
       : { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
   });
 });
+
+export const { HEAD, OPTIONS, POST, PUT, DELETE, PATCH } = otherMethods({ GET });

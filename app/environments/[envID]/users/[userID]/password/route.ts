@@ -1,6 +1,6 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
 import { ApiError } from "@/lib/api/errors";
-import { apiBase, json, mediaType, readBody, readJson, route } from "@/lib/api/http";
+import { apiBase, json, mediaType, readBody, readJson, route, otherMethods } from "@/lib/api/http";
 import { requireEnvironment } from "@/lib/environments";
 import {
   checkPassword,
@@ -55,3 +55,5 @@ export const POST = route<Params>(async (req, { envID, userID }) => {
     `Unsupported Content-Type: use ${PASSWORD_CHECK_TYPE} to check a password or application/vnd.pingidentity.password.forceChange to force a change.`,
   );
 });
+
+export const { HEAD, OPTIONS, DELETE, PATCH } = otherMethods({ GET, POST, PUT });

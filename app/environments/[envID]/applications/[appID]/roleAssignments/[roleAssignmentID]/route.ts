@@ -1,5 +1,5 @@
 import { actorFromRequest } from "@/lib/auth/request-actor";
-import { apiBase, json, route } from "@/lib/api/http";
+import { apiBase, json, route, otherMethods } from "@/lib/api/http";
 import { getApplication } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
 import { deleteRoleAssignment, getRoleAssignment } from "@/lib/roles/assignments";
@@ -26,3 +26,5 @@ export const DELETE = route<Params>(async (req, params) => {
   await deleteRoleAssignment(actor, envId, view.id);
   return new Response(null, { status: 204 });
 });
+
+export const { HEAD, OPTIONS, POST, PUT, PATCH } = otherMethods({ GET, DELETE });
