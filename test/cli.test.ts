@@ -10,7 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type FreshDb } from "./support/fresh-db";
 import { SERVER_BUNDLE, startServer, type RunningServer } from "./support/server";
+import { tokenFrom } from "./support/tokens";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CLI = path.join(ROOT, "bin/identity-import.mjs");
@@ -24,13 +26,14 @@ const ids = {
 
 let server: RunningServer;
 let dir: string;
+let db: FreshDb;
 
 beforeAll(async () => {
   if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-cli-"));
+  db = await freshDatabase({ prefix: "cli" });
   server = await startServer({
-    DATABASE_URL: undefined,
-    DATA_DIR: path.join(dir, "data"),
+    ...db.env,
     LOG_LEVEL: "silent",
     ADMIN_ENV_ID: ids.admin,
     DEMO_ENV_ID: ids.demo,
@@ -41,6 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await db?.drop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,12 +74,8 @@ function write(name: string, text: string): string {
 }
 
 async function usernames(): Promise<string[]> {
-  const token = await fetch(`${server.url}/${ids.admin}/as/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: "Basic " + Buffer.from(`${ids.worker}:${ids.workerSecret}`).toString("base64") },
-    body: "grant_type=client_credentials",
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
-  const res = await fetch(`${server.url}/environments/${ids.demo}/users?limit=1000`, { headers: { authorization: `Bearer ${token.access_token}` } });
+  const token = await tokenFrom(server.url, ids.admin, ids.worker, ids.workerSecret);
+  const res = await fetch(`${server.url}/environments/${ids.demo}/users?limit=1000`, { headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as { _embedded: { users: { username: string }[] } })._embedded.users.map((u) => u.username);
 }
 
