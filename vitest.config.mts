@@ -14,6 +14,7 @@ const SERVER_SUITES = [
   "test/security-paths.test.ts",
   "test/router-parity.test.ts",
   "test/security-console.test.ts",
+  "test/cli.test.ts",
 ];
 
 export default defineConfig({
