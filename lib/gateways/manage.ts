@@ -5,8 +5,9 @@ import { auditEvents, gatewayUserTypes, gateways, populations, users, type Gatew
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { forbidden, invalidData, notFound, type ErrorDetail } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { sealSecret } from "@/lib/secrets";
+import { openSecret, sealSecret } from "@/lib/secrets";
 import { toFieldProblems } from "@/lib/users/schema";
+import type { DirectorySettings } from "./directory";
 import { gatewaySchema, userTypeSchema, type GatewayInput, type UserTypeInput } from "./schema";
 
 /**
@@ -31,7 +32,35 @@ function idOr404(id: string, what: string): string {
 }
 
 const bindPasswordContext = (gatewayId: string) => `gateway:${gatewayId}:bindPassword`;
-export { bindPasswordContext };
+
+export class UnreadableBindPassword extends Error {
+  constructor() {
+    super("The stored bind password cannot be read with this server's key (GATEWAY_SECRET_KEY changed?): set it again.");
+  }
+}
+
+/** What lib/gateways/directory.ts connects with: the row's connection fields, the bind password opened. */
+export async function directorySettingsOf(
+  g: Pick<GatewayRow, "id" | "version" | "servers" | "connectionSecurity" | "validateTlsCertificates" | "bindDn" | "bindPasswordCiphertext">,
+): Promise<DirectorySettings> {
+  let bindPassword: string | null = null;
+  if (g.bindPasswordCiphertext) {
+    try {
+      bindPassword = await openSecret(g.bindPasswordCiphertext, bindPasswordContext(g.id));
+    } catch {
+      throw new UnreadableBindPassword();
+    }
+  }
+  return {
+    gatewayId: g.id,
+    version: g.version,
+    servers: g.servers,
+    connectionSecurity: g.connectionSecurity,
+    validateTlsCertificates: g.validateTlsCertificates,
+    bindDn: g.bindDn,
+    bindPassword,
+  };
+}
 
 const gatewayColumns = {
   id: gateways.id,

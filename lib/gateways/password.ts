@@ -7,14 +7,13 @@ import type { Actor } from "@/lib/access";
 import { ApiError, invalidData, requestFailed, serviceUnavailable } from "@/lib/api/errors";
 import { log } from "@/lib/log";
 import { classifyPassword, hashPassword } from "@/lib/passwords";
-import { openSecret } from "@/lib/secrets";
 import { recordUserEvent } from "@/lib/users/audit";
 import { parseUserBody, profileOf } from "@/lib/users/import-user";
 import { toFieldProblems } from "@/lib/users/schema";
 import type { TargetUser } from "@/lib/users/target";
 import { directoryFor, DirectoryError, type Directory } from "./directory";
 import { loadLink, resolveGatewayLink, type LoadedLink } from "./links";
-import { bindPasswordContext } from "./manage";
+import { directorySettingsOf, UnreadableBindPassword } from "./manage";
 import { mapEntry, mappedLdapAttributes } from "./mapping";
 import { setGatewayBodySchema } from "./schema";
 
@@ -57,24 +56,13 @@ async function directoryOf(link: LoadedLink): Promise<Directory> {
   if (g.servers.length === 0) throw unavailable(link, new DirectoryError("not-configured", "it names no directory servers (add one as host:port)."));
   if (!link.userType.searchBaseDn) throw unavailable(link, new DirectoryError("not-configured", `user type ${link.userType.name} has no searchBaseDn.`));
   return directoryFor(g.id, g.version, async () => {
-    let bindPassword: string | null = null;
-    if (g.bindPasswordCiphertext) {
-      try {
-        bindPassword = await openSecret(g.bindPasswordCiphertext, bindPasswordContext(g.id));
-      } catch (err) {
-        log.error("gateway bind password unreadable", { gatewayId: g.id, reason: (err as Error).message });
-        throw serviceUnavailable(`The bind password of the gateway ${g.name} cannot be read with this server's key (GATEWAY_SECRET_KEY changed?): set it again.`, 30);
-      }
+    try {
+      return await directorySettingsOf(g);
+    } catch (err) {
+      if (!(err instanceof UnreadableBindPassword)) throw err;
+      log.error("gateway bind password unreadable", { gatewayId: g.id });
+      throw serviceUnavailable(`The gateway ${g.name}: ${err.message}`, 30);
     }
-    return {
-      gatewayId: g.id,
-      version: g.version,
-      servers: g.servers,
-      connectionSecurity: g.connectionSecurity,
-      validateTlsCertificates: g.validateTlsCertificates,
-      bindDn: g.bindDn,
-      bindPassword,
-    };
   });
 }
 

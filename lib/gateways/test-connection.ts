@@ -6,9 +6,8 @@ import { gatewayUserTypes, gateways } from "@/db/schema";
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { forbidden, notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/ids";
-import { openSecret } from "@/lib/secrets";
 import { Directory, DirectoryError, type DirectorySettings } from "./directory";
-import { bindPasswordContext } from "./manage";
+import { directorySettingsOf, UnreadableBindPassword } from "./manage";
 
 export type ConnectionTestStep = { ok: boolean; title: string; message: string };
 export type ConnectionTestReport = { ok: boolean; steps: ConnectionTestStep[] };
@@ -47,23 +46,13 @@ export async function testGatewayConnection(actor: Actor, environmentId: string,
   if (g.type !== "LDAP") return { ok: false, steps: [{ ok: false, title: "Type", message: `Only LDAP gateways connect to a directory; this one is ${g.type}.` }] };
   if (g.servers.length === 0) return { ok: false, steps: [{ ok: false, title: "Servers", message: "The gateway names no directory servers: add one as host:port." }] };
 
-  let bindPassword: string | null = null;
-  if (g.bindPasswordCiphertext) {
-    try {
-      bindPassword = await openSecret(g.bindPasswordCiphertext, bindPasswordContext(g.id));
-    } catch {
-      return { ok: false, steps: [{ ok: false, title: "Bind password", message: "The stored bind password cannot be read with this server's key (GATEWAY_SECRET_KEY changed?): set it again." }] };
-    }
+  let base: DirectorySettings;
+  try {
+    base = await directorySettingsOf(g);
+  } catch (err) {
+    if (!(err instanceof UnreadableBindPassword)) throw err;
+    return { ok: false, steps: [{ ok: false, title: "Bind password", message: err.message }] };
   }
-  const base: DirectorySettings = {
-    gatewayId: g.id,
-    version: g.version,
-    servers: g.servers,
-    connectionSecurity: g.connectionSecurity,
-    validateTlsCertificates: g.validateTlsCertificates,
-    bindDn: g.bindDn,
-    bindPassword,
-  };
 
   let working: Directory | undefined;
   const opened: Directory[] = [];
