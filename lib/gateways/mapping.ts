@@ -1,4 +1,5 @@
 import type { GatewayAttributeMapping } from "@/db/schema";
+import { classifyPassword } from "@/lib/passwords/classify";
 
 /**
  * How a directory entry becomes a user body (spec 5.1 attributeMappings, 9.1, 9.2): each mapping
@@ -46,13 +47,13 @@ export const DEFAULT_ATTRIBUTE_MAPPINGS: GatewayAttributeMapping[] = [
 ];
 
 /** An entry's attributes by name, as ldapts or the LDIF reader give them (names compared case-insensitively). */
-export type EntryAttributes = Record<string, string | string[] | Buffer | Buffer[] | undefined>;
+export type EntryAttributes = Record<string, string | Buffer | readonly (string | Buffer)[] | undefined>;
 
 function firstValue(entry: EntryAttributes, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, raw] of Object.entries(entry)) {
     if (key.toLowerCase() !== wanted || raw === undefined) continue;
-    const first = Array.isArray(raw) ? raw[0] : raw;
+    const first: string | Buffer | undefined = Array.isArray(raw) ? (raw as readonly (string | Buffer)[])[0] : (raw as string | Buffer);
     if (first === undefined) return undefined;
     return Buffer.isBuffer(first) ? first.toString("utf8") : first;
   }
@@ -89,4 +90,44 @@ export function mapEntry(entry: EntryAttributes, mappings: readonly GatewayAttri
 /** Every LDAP attribute the mappings read: what a search must ask for. */
 export function mappedLdapAttributes(mappings: readonly GatewayAttributeMapping[]): string[] {
   return [...new Set(mappings.flatMap((m) => expressionAttributes(m.value) ?? []))];
+}
+
+/** How a directory import links a user whose password it cannot copy (spec 9.1): the user type's gateway and link attributes. */
+export type DirectoryUserLink = { gatewayId: string; userTypeId: string; orderedCorrelationAttributes: readonly string[] };
+
+export type MappedDirectoryEntry = {
+  /** A §2.1 body, to go through the import rules like any other row. */
+  body: Record<string, unknown>;
+  /** copied: userPassword became password.value; linked: password.external.gateway; none: neither. */
+  password: "copied" | "linked" | "none";
+};
+
+/**
+ * A directory entry (from a live search or an LDIF file) as a user body (spec 9.1, 9.2): the
+ * user type's attribute mappings, or the default mapping; the population given; and its password.
+ * A readable userPassword in a supported pre-encoded form is copied (the user then signs on with
+ * no directory at all). Without a link (an LDIF file imported with the default mapping) any
+ * userPassword is copied as LDIF gives it, and the import rules refuse what they cannot take.
+ * With a link, what cannot be copied (unreadable, absent, cleartext, an unsupported scheme) is
+ * linked to the gateway by the user type's link attributes, found in the entry.
+ */
+export function directoryEntryToUser(
+  attributes: EntryAttributes,
+  opts: { mappings?: readonly GatewayAttributeMapping[] | null; populationId?: string | null; link?: DirectoryUserLink | null } = {},
+): MappedDirectoryEntry {
+  const body = mapEntry(attributes, opts.mappings?.length ? opts.mappings : DEFAULT_ATTRIBUTE_MAPPINGS);
+  if (opts.populationId) body.population = { id: opts.populationId };
+  const stored = firstValue(attributes, "userPassword");
+  if (stored !== undefined && stored !== "" && (!opts.link || classifyPassword(stored).kind === "encoded")) {
+    body.password = { value: stored };
+    return { body, password: "copied" };
+  }
+  if (!opts.link) return { body, password: "none" };
+  const correlationAttributes: Record<string, string> = {};
+  for (const name of opts.link.orderedCorrelationAttributes) {
+    const v = firstValue(attributes, name);
+    if (v !== undefined && v !== "") correlationAttributes[name] = v;
+  }
+  body.password = { external: { gateway: { id: opts.link.gatewayId, userType: { id: opts.link.userTypeId }, correlationAttributes } } };
+  return { body, password: "linked" };
 }
