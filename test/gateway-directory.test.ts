@@ -164,6 +164,16 @@ describe("Check Password through the directory (5.2)", () => {
     const several = expectInvalidData(await check(twins, pw("twin1")), [["INVALID_VALUE", "password"]]);
     expect(withoutId(unknown)).toEqual(withoutId(wrong));
     expect(withoutId(several)).toEqual(withoutId(wrong));
+    // And the same work: a search and a refused bind, whichever it was (no timing oracle).
+    const binds = async (id: string) => {
+      const idle = [await ldap.operationCounts(), await ldap.operationCounts()];
+      await check(id, "not-her-password");
+      const after = await ldap.operationCounts();
+      return after.bind - idle[1]!.bind - (idle[1]!.bind - idle[0]!.bind);
+    };
+    expect(await binds(ada)).toBe(1);
+    expect(await binds(nobody)).toBe(1);
+    expect(await binds(twins)).toBe(1);
   });
 
   it("searches by the first link attribute the user has a value for", async () => {

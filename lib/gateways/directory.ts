@@ -108,7 +108,10 @@ async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => vo
   }
 }
 
-type Connection = { client: Client; server: string; destroy: () => void };
+type Connection = { client: Client; server: string; destroy: () => void; idleTimer?: NodeJS.Timeout };
+
+/** An idle connection is closed after this long, so that a gateway no longer used (or deleted) lets go of its directory. */
+const IDLE_MS = 60_000;
 
 async function openOn(s: DirectorySettings, server: string, timeoutMs: number): Promise<Connection> {
   const { host, port } = hostAndPort(server);
@@ -196,6 +199,7 @@ class Pool {
       if (this.closed) throw new DirectoryError("unreachable", "The gateway changed while the request waited: try again.");
       const conn = this.idle.pop();
       if (conn) {
+        clearTimeout(conn.idleTimer);
         if (conn.client.isConnected) return { conn, reused: true };
         this.discard(conn);
         continue;
@@ -229,6 +233,14 @@ class Pool {
       this.discard(conn);
       return;
     }
+    conn.idleTimer = setTimeout(() => {
+      const i = this.idle.indexOf(conn);
+      if (i >= 0) {
+        this.idle.splice(i, 1);
+        this.discard(conn);
+      }
+    }, IDLE_MS);
+    conn.idleTimer.unref();
     this.idle.push(conn);
     this.wake();
   }
@@ -260,7 +272,10 @@ class Pool {
 
   close(): void {
     this.closed = true;
-    for (const conn of this.idle.splice(0)) conn.destroy();
+    for (const conn of this.idle.splice(0)) {
+      clearTimeout(conn.idleTimer);
+      conn.destroy();
+    }
     for (const w of this.waiters.splice(0)) w();
   }
 }
@@ -415,6 +430,12 @@ export async function directoryFor(gatewayId: string, version: number, settings:
   raced?.directory.close();
   registry.set(gatewayId, { version, directory });
   return directory;
+}
+
+/** Closes this process's pools of one gateway (it was deleted). */
+export function closeDirectory(gatewayId: string): void {
+  registry.get(gatewayId)?.directory.close();
+  registry.delete(gatewayId);
 }
 
 /** Closes every pool of this process (tests, shutdown). */

@@ -7,7 +7,7 @@ import { forbidden, invalidData, notFound, type ErrorDetail } from "@/lib/api/er
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { openSecret, sealSecret } from "@/lib/secrets";
 import { toFieldProblems } from "@/lib/users/schema";
-import type { DirectorySettings } from "./directory";
+import { closeDirectory, type DirectorySettings } from "./directory";
 import { gatewaySchema, userTypeSchema, type GatewayInput, type UserTypeInput } from "./schema";
 
 /**
@@ -275,6 +275,8 @@ export async function deleteGateway(actor: Actor, environmentId: string, gateway
     if (!gone.length) throw notFound("The gateway was not found.");
     await audit(tx, actor, environmentId, "GATEWAY.DELETED", "GATEWAY", id);
   });
+  // Other server processes let go of theirs when the connections have been idle a while.
+  closeDirectory(id);
 }
 
 async function lockGateway(tx: Tx, environmentId: string, gatewayId: string): Promise<string> {

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Entry } from "ldapts";
 import { getDb } from "@/db";
@@ -100,7 +101,11 @@ export async function checkGatewayPassword(actor: Actor, environmentId: string, 
   const refresh = link.userType.updateUserOnSuccessfulAuthentication && link.userType.newUserLookup ? link.userType.newUserLookup.attributeMappings : [];
 
   const entry = await talk(link, () => findEntry(directory, link, ext, mappedLdapAttributes(refresh)));
-  if (!entry) throw mismatch();
+  if (!entry) {
+    // The same work as a wrong password (a refused bind), so that timing does not tell which it was.
+    await talk(link, () => directory.verify(`uid=${randomUUID()},${link.userType.searchBaseDn}`, candidate));
+    throw mismatch();
+  }
   if (!(await talk(link, () => directory.verify(entry.dn, candidate)))) throw mismatch();
 
   if (refresh.length) await refreshProfile(actor, environmentId, u, entry, refresh);
