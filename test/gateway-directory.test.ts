@@ -120,7 +120,9 @@ async function closedPort(): Promise<string> {
 }
 
 beforeAll(async () => {
-  [ldap, tlsLdap] = await Promise.all([startSlapd({ users: USERS }), startSlapd({ users: [{ uid: "tls", password: "Tls-pass-1" }], tls: true })]);
+  // One after the other, so that afterAll stops whichever started if the other fails.
+  ldap = await startSlapd({ users: USERS });
+  tlsLdap = await startSlapd({ users: [{ uid: "tls", password: "Tls-pass-1" }], tls: true });
   app = await startTestApp();
   refs = await app.refs();
   api = new Http(app, await app.tokenFor([{ role: "ENVIRONMENT_ADMIN", scope: "ENVIRONMENT", environmentId: D }]));
@@ -498,5 +500,5 @@ describe("the demo environment's bootstrap gateway", () => {
 });
 
 afterAll(() => {
-  api?.expectNoLeak([ldap.servicePassword, tlsLdap.servicePassword, ...USERS.map((u) => u.password), "Chg-new-pass-2", "Val-new-pass-2", "Tls-pass-1"]);
+  api?.expectNoLeak([ldap?.servicePassword ?? "", tlsLdap?.servicePassword ?? "", ...USERS.map((u) => u.password), "Chg-new-pass-2", "Val-new-pass-2", "Tls-pass-1"]);
 });
