@@ -83,15 +83,35 @@ export const identityProviders = pgTable(
   (t) => [unique("identity_providers_env_id_uq").on(t.environmentId, t.id)],
 );
 
+export const GATEWAY_CONNECTION_SECURITY = ["None", "TLS", "StartTLS"] as const;
+export type GatewayConnectionSecurity = (typeof GATEWAY_CONNECTION_SECURITY)[number];
+
+/**
+ * A gateway (spec 5.1). For type LDAP it names the directory servers this product connects to
+ * itself. `bindPasswordCiphertext` is the service account's password encrypted under the server
+ * key (lib/secrets); it is never serialised. `version` grows with every change of the row, so
+ * that each server process notices a changed gateway and drops its connection pool.
+ */
 export const gateways = pgTable("gateways", {
   id: uuid("id").primaryKey(),
   environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
   type: text("type").notNull(),
   name: text("name").notNull(),
+  description: text("description"),
   enabled: boolean("enabled").notNull().default(true),
+  servers: jsonb("servers").$type<string[]>().notNull().default([]),
+  bindDn: text("bind_dn"),
+  bindPasswordCiphertext: text("bind_password_ciphertext"),
+  connectionSecurity: text("connection_security").$type<GatewayConnectionSecurity>().notNull().default("None"),
+  validateTlsCertificates: boolean("validate_tls_certificates").notNull().default(true),
+  vendor: text("vendor"),
+  version: integer("version").notNull().default(1),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+export type GatewayAttributeMapping = { name: string; value: string };
+export type GatewayNewUserLookup = { ldapFilterPattern: string; populationId: string | null; attributeMappings: GatewayAttributeMapping[] };
 
 export const gatewayUserTypes = pgTable(
   "gateway_user_types",
@@ -101,7 +121,12 @@ export const gatewayUserTypes = pgTable(
     name: text("name").notNull(),
     orderedCorrelationAttributes: jsonb("ordered_correlation_attributes").$type<string[]>().notNull().default([]),
     passwordAuthority: text("password_authority").$type<"PING_ONE" | "LDAP">().notNull().default("LDAP"),
+    searchBaseDn: text("search_base_dn"),
+    allowPasswordChanges: boolean("allow_password_changes").notNull().default(false),
+    updateUserOnSuccessfulAuthentication: boolean("update_user_on_successful_authentication").notNull().default(false),
+    newUserLookup: jsonb("new_user_lookup").$type<GatewayNewUserLookup>(),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [index("gateway_user_types_gateway_idx").on(t.gatewayId)],
 );

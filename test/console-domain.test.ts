@@ -24,6 +24,7 @@ const mods = async () => ({
   access: await import("@/lib/access/assignments"),
   sessions: await import("@/lib/auth/sessions"),
   manage: await import("@/lib/environments/manage"),
+  gateways: await import("@/lib/gateways/manage"),
   tokens: await import("@/lib/auth/tokens"),
   keys: await import("@/lib/auth/signing-key"),
   users: await import("@/lib/users/import-user"),
@@ -187,12 +188,12 @@ describe("environment resources", () => {
   });
 
   it("keeps gateway user types' link attributes in order and refuses a read-only administrator", async () => {
-    const gw = await m.manage.createGateway(admin, FIXED.demoEnvId, { name: "Second LDAP", type: "LDAP" });
-    const ut = await m.manage.createGatewayUserType(admin, FIXED.demoEnvId, gw.id, { name: "Staff", orderedCorrelationAttributes: "mail, uid" });
+    const gw = await m.gateways.createGateway(admin, FIXED.demoEnvId, { name: "Second LDAP", type: "LDAP" });
+    const ut = await m.gateways.createGatewayUserType(admin, FIXED.demoEnvId, gw.id, { name: "Staff", orderedCorrelationAttributes: ["mail", "uid"] });
     expect(ut.orderedCorrelationAttributes).toEqual(["mail", "uid"]);
     const reader = await administrator("reader", "Reader-pass-1", [{ role: "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT", id: FIXED.demoEnvId } }]);
-    expect((await rejection(m.manage.deleteGateway(reader, FIXED.demoEnvId, gw.id))).status).toBe(403);
-    await m.manage.deleteGateway(admin, FIXED.demoEnvId, gw.id);
+    expect((await rejection(m.gateways.deleteGateway(reader, FIXED.demoEnvId, gw.id))).status).toBe(403);
+    await m.gateways.deleteGateway(admin, FIXED.demoEnvId, gw.id);
   });
 });
 

@@ -320,7 +320,14 @@ describe("environment-level collections", () => {
     const gw = res.body._embedded.gateways[0];
     expect(gw).toMatchObject({ id: refs.gatewayId, type: "LDAP", enabled: true, environment: { id: D } });
     expect(gw.userTypes).toEqual([
-      { id: refs.userTypeId, name: "Employees", orderedCorrelationAttributes: ["uid", "mail", "employeeNumber"], passwordAuthority: "LDAP" },
+      {
+        id: refs.userTypeId,
+        name: "Employees",
+        orderedCorrelationAttributes: ["uid", "mail", "employeeNumber"],
+        passwordAuthority: "LDAP",
+        allowPasswordChanges: false,
+        updateUserOnSuccessfulAuthentication: false,
+      },
     ]);
   });
 

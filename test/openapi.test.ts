@@ -125,6 +125,7 @@ describe("responses conform to the document", () => {
     await call(`/environments/${D}`, { token });
     await call(`/environments/${crypto.randomUUID()}`, { token });
     for (const list of ["populations", "identityProviders", "gateways"]) await call(`/environments/${D}/${list}`, { token });
+    await call(`/environments/${D}/gateways/${refs.gatewayId}`, { token });
 
     const post = (body: unknown, type = IMPORT_TYPE, t: string | null = token) =>
       call(`/environments/${D}/users`, { method: "POST", token: t, headers: { "content-type": type }, body: JSON.stringify(body) });

@@ -13,7 +13,7 @@ export type FormState = { ok?: boolean; message?: string; errors?: Record<string
 export type FieldSpec = {
   name: string;
   label: string;
-  type?: "text" | "textarea" | "select" | "checkbox";
+  type?: "text" | "password" | "textarea" | "select" | "checkbox";
   options?: { value: string; label: string; group?: string }[];
   defaultValue?: string;
   defaultChecked?: boolean;
@@ -108,7 +108,16 @@ export function ResourceForm({
                 ) : f.type === "textarea" ? (
                   <Textarea id={fid} name={f.name} defaultValue={f.defaultValue} rows={2} aria-invalid={!!errs} aria-describedby={described} />
                 ) : (
-                  <Input id={fid} name={f.name} defaultValue={f.defaultValue} aria-invalid={!!errs} aria-describedby={described} required={f.required} autoComplete="off" />
+                  <Input
+                    id={fid}
+                    name={f.name}
+                    type={f.type === "password" ? "password" : "text"}
+                    defaultValue={f.type === "password" ? undefined : f.defaultValue}
+                    aria-invalid={!!errs}
+                    aria-describedby={described}
+                    required={f.required}
+                    autoComplete={f.type === "password" ? "new-password" : "off"}
+                  />
                 )}
                 {f.hint && (
                   <p id={`${fid}-hint`} className="text-xs text-slate-500">

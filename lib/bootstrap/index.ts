@@ -6,11 +6,11 @@ import { organizations, settings, users } from "@/db/schema";
 import {
   insertApplication,
   insertEnvironment,
-  insertGateway,
   insertIdentityProvider,
   insertPopulation,
   insertRoleAssignment,
 } from "@/lib/environments";
+import { insertGateway } from "@/lib/gateways/manage";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { hashPassword } from "@/lib/passwords";
 

@@ -4,8 +4,6 @@ import { getDb, type Executor } from "@/db";
 import {
   applications,
   environments,
-  gatewayUserTypes,
-  gateways,
   identityProviders,
   populations,
   roleAssignments,
@@ -88,27 +86,6 @@ export async function listIdentityProviders(actor: Actor, environmentId: string)
     .orderBy(asc(identityProviders.createdAt), asc(identityProviders.id));
 }
 
-export async function listGateways(actor: Actor, environmentId: string) {
-  requireEnvironmentAccess(actor, "environment:read", environmentId);
-  const db = await getDb();
-  const gws = await db
-    .select({ id: gateways.id, type: gateways.type, name: gateways.name, enabled: gateways.enabled, createdAt: gateways.createdAt, updatedAt: gateways.updatedAt })
-    .from(gateways)
-    .where(eq(gateways.environmentId, environmentId))
-    .orderBy(asc(gateways.createdAt), asc(gateways.id));
-  const types = gws.length
-    ? await db
-        .select({ id: gatewayUserTypes.id, gatewayId: gatewayUserTypes.gatewayId, name: gatewayUserTypes.name, orderedCorrelationAttributes: gatewayUserTypes.orderedCorrelationAttributes, passwordAuthority: gatewayUserTypes.passwordAuthority })
-        .from(gatewayUserTypes)
-        .where(inArray(gatewayUserTypes.gatewayId, gws.map((g) => g.id)))
-        .orderBy(asc(gatewayUserTypes.createdAt), asc(gatewayUserTypes.id))
-    : [];
-  return gws.map((g) => ({
-    ...g,
-    userTypes: types.filter((t) => t.gatewayId === g.id).map(({ gatewayId: _gatewayId, ...t }) => t),
-  }));
-}
-
 // Writers used by first-start bootstrap (and, behind actor checks, by the console later).
 
 export async function insertEnvironment(db: Executor, v: { id?: string; organizationId: string; name: string; description?: string }) {
@@ -127,21 +104,6 @@ export async function insertIdentityProvider(db: Executor, v: { environmentId: s
   const id = uuidv7();
   await db.insert(identityProviders).values({ id, environmentId: v.environmentId, type: v.type, name: v.name });
   return id;
-}
-
-export async function insertGateway(
-  db: Executor,
-  v: { environmentId: string; type: string; name: string; userTypes: { name: string; orderedCorrelationAttributes: string[]; passwordAuthority?: "PING_ONE" | "LDAP" }[] },
-) {
-  const id = uuidv7();
-  await db.insert(gateways).values({ id, environmentId: v.environmentId, type: v.type, name: v.name });
-  const userTypeIds: string[] = [];
-  for (const t of v.userTypes) {
-    const utId = uuidv7();
-    userTypeIds.push(utId);
-    await db.insert(gatewayUserTypes).values({ id: utId, gatewayId: id, name: t.name, orderedCorrelationAttributes: t.orderedCorrelationAttributes, passwordAuthority: t.passwordAuthority ?? "LDAP" });
-  }
-  return { id, userTypeIds };
 }
 
 /** A worker application; the secret is returned once and only its argon2id hash is kept. */

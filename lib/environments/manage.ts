@@ -2,8 +2,6 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import {
-  gatewayUserTypes,
-  gateways,
   IDENTITY_PROVIDER_TYPES,
   identityProviders,
   populations,
@@ -15,8 +13,8 @@ import { recordAudit } from "@/lib/audit";
 import { isUuid, uuidv7 } from "@/lib/ids";
 
 /**
- * Writes of the environment's own resources (populations, identity providers, gateways and
- * their user types): one domain function per operation, each requiring ENVIRONMENT_ADMIN
+ * Writes of the environment's own resources (populations and identity providers; gateways are
+ * in lib/gateways): one domain function per operation, each requiring ENVIRONMENT_ADMIN
  * (`environment:manage`) on the environment and writing an audit event in the same transaction.
  */
 
@@ -168,109 +166,4 @@ export async function deleteIdentityProvider(actor: Actor, environmentId: string
     if (driverError(err)?.code === "23503") throw requestFailed("Users still sign in with this identity provider: it cannot be deleted.");
     throw err;
   }
-}
-
-// Gateways and their user types ----------------------------------------------------------------
-
-export type GatewayInput = { name: string; type: string; enabled?: boolean };
-export type GatewayUserTypeInput = { name: string; orderedCorrelationAttributes: string[] | string; passwordAuthority?: "PING_ONE" | "LDAP" };
-
-const GATEWAY_TYPES = ["LDAP", "PING_FEDERATE", "PING_INTELLIGENCE", "API_GATEWAY_INTEGRATION", "RADIUS"] as const;
-export const gatewayTypes: readonly string[] = GATEWAY_TYPES;
-
-function gatewayType(raw: unknown): string {
-  if (typeof raw === "string" && (GATEWAY_TYPES as readonly string[]).includes(raw)) return raw;
-  throw invalidData([{ code: "INVALID_VALUE", target: "type", message: `The type must be one of ${GATEWAY_TYPES.join(", ")}.` }]);
-}
-
-/** Link attributes as a list, from a list or a comma/space-separated text. */
-function linkAttributes(raw: string[] | string | undefined): string[] {
-  const list = (Array.isArray(raw) ? raw : String(raw ?? "").split(/[\s,]+/)).map((s) => s.trim()).filter(Boolean);
-  const unique = [...new Set(list)];
-  const bad = unique.find((a) => !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(a));
-  if (bad !== undefined) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "orderedCorrelationAttributes", message: "Link attributes are names of letters, digits, '_', '-' or '.', starting with a letter." }]);
-  }
-  if (unique.length === 0) throw invalidData([{ code: "REQUIRED_VALUE", target: "orderedCorrelationAttributes", message: "Name at least one link attribute (e.g. uid)." }]);
-  if (unique.length > 16) throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "orderedCorrelationAttributes", message: "At most 16 link attributes." }]);
-  return unique;
-}
-
-function authority(raw: unknown): "PING_ONE" | "LDAP" {
-  if (raw === undefined || raw === null || raw === "") return "LDAP";
-  if (raw === "PING_ONE" || raw === "LDAP") return raw;
-  throw invalidData([{ code: "INVALID_VALUE", target: "passwordAuthority", message: "The password authority must be PING_ONE or LDAP." }]);
-}
-
-export async function createGateway(actor: Actor, environmentId: string, input: GatewayInput) {
-  manage(actor, environmentId);
-  const values = { name: name(input.name), type: gatewayType(input.type), enabled: input.enabled ?? true };
-  return audited(actor, environmentId, "GATEWAY.CREATED", "GATEWAY", async (tx) => {
-    const id = uuidv7();
-    const [row] = await tx.insert(gateways).values({ id, environmentId, ...values }).returning();
-    return { id, result: row! };
-  });
-}
-
-export async function updateGateway(actor: Actor, environmentId: string, gatewayId: string, input: GatewayInput) {
-  manage(actor, environmentId);
-  const id = uuidOr404(gatewayId, "gateway");
-  const values = { name: name(input.name), type: gatewayType(input.type), enabled: input.enabled ?? true };
-  return audited(actor, environmentId, "GATEWAY.UPDATED", "GATEWAY", async (tx) => {
-    const [row] = await tx.update(gateways).set({ ...values, updatedAt: new Date() }).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId))).returning();
-    if (!row) throw notFound("The gateway was not found.");
-    return { id, result: row };
-  });
-}
-
-/** Users linked to the gateway keep their stored link; their sign-in then fails until re-linked. */
-export async function deleteGateway(actor: Actor, environmentId: string, gatewayId: string): Promise<void> {
-  manage(actor, environmentId);
-  const id = uuidOr404(gatewayId, "gateway");
-  await audited(actor, environmentId, "GATEWAY.DELETED", "GATEWAY", async (tx) => {
-    const gone = await tx.delete(gateways).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId))).returning({ id: gateways.id });
-    if (!gone.length) throw notFound("The gateway was not found.");
-    return { id, result: undefined };
-  });
-}
-
-async function requireGateway(tx: Tx, environmentId: string, gatewayId: string): Promise<string> {
-  const id = uuidOr404(gatewayId, "gateway");
-  const [gw] = await tx.select({ id: gateways.id }).from(gateways).where(and(eq(gateways.id, id), eq(gateways.environmentId, environmentId)));
-  if (!gw) throw notFound("The gateway was not found.");
-  return id;
-}
-
-export async function createGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, input: GatewayUserTypeInput) {
-  manage(actor, environmentId);
-  const values = { name: name(input.name), orderedCorrelationAttributes: linkAttributes(input.orderedCorrelationAttributes), passwordAuthority: authority(input.passwordAuthority) };
-  return audited(actor, environmentId, "GATEWAY_USER_TYPE.CREATED", "GATEWAY_USER_TYPE", async (tx) => {
-    const gw = await requireGateway(tx, environmentId, gatewayId);
-    const id = uuidv7();
-    const [row] = await tx.insert(gatewayUserTypes).values({ id, gatewayId: gw, ...values }).returning();
-    return { id, result: row! };
-  });
-}
-
-export async function updateGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, userTypeId: string, input: GatewayUserTypeInput) {
-  manage(actor, environmentId);
-  const values = { name: name(input.name), orderedCorrelationAttributes: linkAttributes(input.orderedCorrelationAttributes), passwordAuthority: authority(input.passwordAuthority) };
-  const id = uuidOr404(userTypeId, "user type");
-  return audited(actor, environmentId, "GATEWAY_USER_TYPE.UPDATED", "GATEWAY_USER_TYPE", async (tx) => {
-    const gw = await requireGateway(tx, environmentId, gatewayId);
-    const [row] = await tx.update(gatewayUserTypes).set(values).where(and(eq(gatewayUserTypes.id, id), eq(gatewayUserTypes.gatewayId, gw))).returning();
-    if (!row) throw notFound("The user type was not found.");
-    return { id, result: row };
-  });
-}
-
-export async function deleteGatewayUserType(actor: Actor, environmentId: string, gatewayId: string, userTypeId: string): Promise<void> {
-  manage(actor, environmentId);
-  const id = uuidOr404(userTypeId, "user type");
-  await audited(actor, environmentId, "GATEWAY_USER_TYPE.DELETED", "GATEWAY_USER_TYPE", async (tx) => {
-    const gw = await requireGateway(tx, environmentId, gatewayId);
-    const gone = await tx.delete(gatewayUserTypes).where(and(eq(gatewayUserTypes.id, id), eq(gatewayUserTypes.gatewayId, gw))).returning({ id: gatewayUserTypes.id });
-    if (!gone.length) throw notFound("The user type was not found.");
-    return { id, result: undefined };
-  });
 }

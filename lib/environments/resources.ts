@@ -35,25 +35,3 @@ export function identityProviderResource(base: string, environmentId: string, p:
     ...dates(p),
   };
 }
-
-export function gatewayResource(
-  base: string,
-  environmentId: string,
-  g: { id: string; type: string; name: string; enabled: boolean; userTypes: { id: string; name: string; orderedCorrelationAttributes: string[]; passwordAuthority: string }[] } & Dated,
-) {
-  return {
-    _links: { self: { href: `${base}/environments/${environmentId}/gateways/${g.id}` }, environment: { href: `${base}/environments/${environmentId}` } },
-    id: g.id,
-    type: g.type,
-    name: g.name,
-    enabled: g.enabled,
-    environment: { id: environmentId },
-    userTypes: g.userTypes.map((t) => ({
-      id: t.id,
-      name: t.name,
-      orderedCorrelationAttributes: t.orderedCorrelationAttributes,
-      passwordAuthority: t.passwordAuthority,
-    })),
-    ...dates(g),
-  };
-}

@@ -6,6 +6,7 @@ import { checkBodySchema, PASSWORD_CHECK_TYPE, PASSWORD_FORCE_CHANGE_TYPES, PASS
 import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
 import { verifyBodySchema } from "@/lib/users/verification";
 import { applicationCreateSchema, roleAssignmentCreateSchema } from "@/lib/roles";
+import { gatewaySchema, setGatewayBodySchema } from "@/lib/gateways/schema";
 import { limitConfig } from "@/lib/rate-limit";
 import * as R from "./resources";
 
@@ -34,12 +35,16 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+// PingOne's spelling; media types are compared case-insensitively.
+const SET_GATEWAY_DISPLAY_TYPE = "application/vnd.pingidentity.password.setGateway+json";
 
 const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   UserImport: [userImportSchema, "input", "Create User (Import), spec 2.1. Unknown top-level attributes are ignored. username: 1-128 characters, unique per environment (case-insensitive). password.value: cleartext (argon2id-hashed, policy-checked) or a pre-encoded value of a supported scheme (spec 3.2)."],
   UserCreate: [userCreateSchema, "input", "Plain Create User: no password, no lifecycle, emailVerified only false; a missing population means the default population."],
   PasswordSet: [setBodySchema, "input"],
   PasswordCheck: [checkBodySchema, "input"],
+  PasswordSetGateway: [setGatewayBodySchema, "input", "Links the user to a gateway user type (spec 5.3): password status EXTERNAL, a stored local hash is removed. correlationAttributes keys must be among the user type's orderedCorrelationAttributes."],
+  GatewayWrite: [gatewaySchema, "input", "A gateway (spec 5.1). bindPassword is write-only: never returned; left out or null on PUT it keeps the stored one, an empty string removes it. userTypes left out on PUT are kept; sent, they become exactly these (an item with an existing id updates that user type, one without an id is added, the others are deleted)."],
   UserVerify: [verifyBodySchema, "input"],
   ApplicationCreate: [applicationCreateSchema, "input"],
   RoleAssignmentCreate: [roleAssignmentCreateSchema, "input", "role by id (see GET /roles) or by name; the caller must hold that role over the scope, or a wider one."],
@@ -53,6 +58,7 @@ const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   Environments: [R.listOf("environments", R.environmentSchema), "output"],
   Populations: [R.listOf("populations", R.populationSchema), "output"],
   IdentityProviders: [R.listOf("identityProviders", R.identityProviderSchema), "output"],
+  Gateway: [R.gatewaySchema, "output", "A gateway and its user types. Never the bind password."],
   Gateways: [R.listOf("gateways", R.gatewaySchema), "output"],
   PasswordState: [R.passwordStateSchema, "output"],
   Application: [R.applicationSchema, "output"],
@@ -126,7 +132,29 @@ const OPS: Record<string, Record<string, Op>> = {
     get: { tag: "Environments", summary: "List identity providers", ok: { "200": { description: "Identity providers", schema: "IdentityProviders" } }, errors: [403, 404] },
   },
   "/environments/{envID}/gateways": {
-    get: { tag: "Environments", summary: "List gateways and their user types", ok: { "200": { description: "Gateways", schema: "Gateways" } }, errors: [403, 404] },
+    get: { tag: "Gateways", summary: "List gateways and their user types", ok: { "200": { description: "Gateways", schema: "Gateways" } }, errors: [403, 404] },
+    post: {
+      tag: "Gateways",
+      summary: "Create a gateway",
+      description: "Needs Environment Admin over the whole environment. For type LDAP the product connects to the servers itself (spec 5.1); the bind password is encrypted at rest.",
+      body: { "application/json": "GatewayWrite" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created", schema: "Gateway", headers: ["Location"] } },
+      errors: [400, 403, 404, 413, 415],
+    },
+  },
+  "/environments/{envID}/gateways/{gatewayID}": {
+    get: { tag: "Gateways", summary: "Read a gateway", ok: { "200": { description: "The gateway", schema: "Gateway" } }, errors: [403, 404] },
+    put: {
+      tag: "Gateways",
+      summary: "Replace a gateway's fields",
+      description: "Needs Environment Admin over the whole environment. Every server process drops its connections to the gateway's directory on its next use of it. A user type moving from PING_ONE to LDAP authority returns its users' passwords to the directory (their stored hashes are removed).",
+      body: { "application/json": "GatewayWrite" },
+      bodyRequired: true,
+      ok: { "200": { description: "The gateway", schema: "Gateway" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    delete: { tag: "Gateways", summary: "Delete a gateway and its user types", description: "Users linked to it keep their link; their checks then fail until they are linked again.", ok: { "204": { description: "Deleted" } }, errors: [403, 404] },
   },
   "/environments/{envID}/users": {
     post: {
@@ -161,9 +189,9 @@ const OPS: Record<string, Record<string, Op>> = {
     get: { tag: "Passwords", summary: "Read password state", ok: { "200": { description: "Password state", schema: "PasswordState" } }, errors: [403, 404] },
     put: {
       tag: "Passwords",
-      summary: "Set Password",
-      description: "Same value rules as import: cleartext (policy-checked unless bypassPolicy) or a pre-encoded value.",
-      body: { [PASSWORD_SET_TYPE]: "PasswordSet" },
+      summary: "Set Password, or link the user to a gateway (setGateway), chosen by Content-Type",
+      description: `${PASSWORD_SET_TYPE}: same value rules as import: cleartext (policy-checked unless bypassPolicy) or a pre-encoded value. For a gateway user (status EXTERNAL) the new password is written to the directory, under its own policy, when the user type has allowPasswordChanges; otherwise 400 REQUEST_FAILED. ${SET_GATEWAY_DISPLAY_TYPE}: links the user to a gateway (spec 5.3).`,
+      body: { [PASSWORD_SET_TYPE]: "PasswordSet", [SET_GATEWAY_DISPLAY_TYPE]: "PasswordSetGateway" },
       bodyRequired: true,
       ok: { "200": { description: "Password state", schema: "PasswordState" } },
       errors: [400, 403, 404, 415],
@@ -171,7 +199,7 @@ const OPS: Record<string, Record<string, Op>> = {
     post: {
       tag: "Passwords",
       summary: "Check Password or Force Password Change, chosen by Content-Type",
-      description: `${PASSWORD_CHECK_TYPE}: 200 when it matches (a legacy hash is then upgraded to argon2id), 400 INVALID_VALUE (target password) when not. ${PASSWORD_FORCE_CHANGE_TYPES.join(" or ")}: empty body; status MUST_CHANGE_PASSWORD.`,
+      description: `${PASSWORD_CHECK_TYPE}: 200 when it matches (a legacy hash is then upgraded to argon2id), 400 INVALID_VALUE (target password) when not. A gateway user's password is checked by the directory (spec 5.2): the same 400 for a wrong password, an unknown entry or several entries; 503 SERVICE_UNAVAILABLE with Retry-After when the directory cannot be reached; PING_ONE authority migrates the password on the first success. ${PASSWORD_FORCE_CHANGE_TYPES.join(" or ")}: empty body; status MUST_CHANGE_PASSWORD.`,
       body: { [PASSWORD_CHECK_TYPE]: "PasswordCheck", ...Object.fromEntries(PASSWORD_FORCE_CHANGE_TYPES.map((t) => [t, null])) },
       ok: { "200": { description: "Password state", schema: "PasswordState" } },
       errors: [400, 403, 404, 415],
@@ -328,7 +356,7 @@ function build(): Record<string, unknown> {
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     security: [{ bearer: [] }],
-    tags: ["OAuth", "Environments", "Users", "Passwords", "Bulk import", "Access", "Operations"].map((name) => ({ name })),
+    tags: ["OAuth", "Environments", "Gateways", "Users", "Passwords", "Bulk import", "Access", "Operations"].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {

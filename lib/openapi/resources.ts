@@ -111,23 +111,40 @@ export const identityProviderSchema = z.object({
   updatedAt: timestamp.optional(),
 });
 
+const userTypeResourceSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  passwordAuthority: z.enum(["PING_ONE", "LDAP"]),
+  searchBaseDn: z.string().optional(),
+  orderedCorrelationAttributes: z.array(z.string()),
+  allowPasswordChanges: z.boolean(),
+  updateUserOnSuccessfulAuthentication: z.boolean(),
+  newUserLookup: z
+    .object({
+      ldapFilterPattern: z.string(),
+      population: ref.optional(),
+      attributeMappings: z.array(z.object({ name: z.string(), value: z.string().meta({ description: "e.g. ${ldapAttributes.mail}" }) })),
+    })
+    .optional(),
+});
+
+/** A gateway (spec 5.1), as lib/gateways/resource.ts writes it: never the bind password. */
 export const gatewaySchema = z.object({
   _links: envLinks,
   id: uuid,
   type: z.string(),
   name: z.string(),
+  description: z.string().optional(),
   enabled: z.boolean(),
   environment: ref,
-  userTypes: z.array(
-    z.object({
-      id: uuid,
-      name: z.string(),
-      orderedCorrelationAttributes: z.array(z.string()),
-      passwordAuthority: z.enum(["PING_ONE", "LDAP"]),
-    }),
-  ),
+  servers: z.array(z.string()).meta({ description: "host:port, tried in order." }),
+  bindDN: z.string().optional(),
+  connectionSecurity: z.enum(["None", "TLS", "StartTLS"]),
+  validateTlsCertificates: z.boolean(),
+  vendor: z.string().optional(),
+  userTypes: z.array(userTypeResourceSchema),
   createdAt: timestamp,
-  updatedAt: timestamp.optional(),
+  updatedAt: timestamp,
 });
 
 export const passwordStateSchema = z.object({

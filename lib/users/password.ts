@@ -15,12 +15,14 @@ import {
 } from "@/lib/passwords";
 import { endAdminSessionsOf } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/audit";
+import { checkGatewayPassword, isGatewayUser, linkUserToGateway, setGatewayPassword } from "@/lib/gateways/password";
 import { passwordValueSchema, toFieldProblems } from "./schema";
 import { findTargetUser, type TargetUser } from "./target";
 
 /** Media types of the password operations (spec 3.4). */
 export const PASSWORD_SET_TYPE = "application/vnd.pingidentity.password.set+json";
 export const PASSWORD_CHECK_TYPE = "application/vnd.pingidentity.password.check+json";
+export const PASSWORD_SET_GATEWAY_TYPE = "application/vnd.pingidentity.password.setgateway+json";
 export const PASSWORD_FORCE_CHANGE_TYPES = ["application/vnd.pingidentity.password.forcechange", "application/vnd.pingidentity.password.forcechange+json"];
 
 /** The password state a read, set, check or force change answers with. Never the hash. */
@@ -53,10 +55,10 @@ function refuseIdentityProviderUser(u: TargetUser): void {
   }
 }
 
-/** Gateway users' passwords stay in the remote directory: nothing here can set, check or expire them. */
+/** Gateway users' passwords stay in the remote directory: nothing here can expire them. */
 function refuseGatewayUser(u: TargetUser): void {
-  if (u.passwordStatus === "EXTERNAL" || u.externalPassword) {
-    throw requestFailed("The user's password is held by an external directory (through a gateway): change or check it there.");
+  if (isGatewayUser(u)) {
+    throw requestFailed("The user's password is held by an external directory (through a gateway): change it there.");
   }
 }
 
@@ -90,7 +92,8 @@ export async function setPassword(actor: Actor, environmentId: string, userId: s
   const parsed = setBodySchema.safeParse(body ?? {}, { reportInput: true });
   if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
   refuseIdentityProviderUser(u);
-  refuseGatewayUser(u);
+  // Spec 5.3: the directory takes the new password, where the user type allows it.
+  if (isGatewayUser(u)) return stateOf({ ...u, ...(await setGatewayPassword(actor, environmentId, u, parsed.data)) });
 
   const { value, forceChange, bypassPolicy } = parsed.data;
   const kind = classifyPassword(value);
@@ -136,7 +139,8 @@ export async function checkPassword(actor: Actor, environmentId: string, userId:
   const parsed = checkBodySchema.safeParse(body ?? {}, { reportInput: true });
   if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
   refuseIdentityProviderUser(u);
-  refuseGatewayUser(u);
+  // Spec 5.2: the directory checks the password (and, for PING_ONE authority, it migrates here).
+  if (isGatewayUser(u)) return stateOf({ ...u, ...(await checkGatewayPassword(actor, environmentId, u, parsed.data.password)) });
   if (u.passwordStatus === "NO_PASSWORD" || !u.passwordHash) {
     throw requestFailed("The user has no password to check: set one first.");
   }
@@ -173,6 +177,14 @@ export async function upgradeStoredHash(v: { actor: Actor; environmentId: string
       });
     }
   });
+}
+
+/** Link the user to a gateway (PUT, setGateway, spec 5.3): status EXTERNAL, a stored hash removed. */
+export async function setPasswordGateway(actor: Actor, environmentId: string, userId: string, body: unknown): Promise<PasswordState> {
+  const db = await getDb();
+  const u = await findTargetUser(db, actor, environmentId, userId, "users:write");
+  refuseIdentityProviderUser(u);
+  return stateOf({ ...u, ...(await linkUserToGateway(actor, environmentId, u, body)) });
 }
 
 /** Force Password Change (POST): the next sign-in must choose a new password. */

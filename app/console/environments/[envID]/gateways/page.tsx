@@ -1,8 +1,9 @@
 import { Network } from "lucide-react";
 import { reach } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
-import { getEnvironment, listGateways } from "@/lib/environments";
-import { gatewayTypes } from "@/lib/environments/manage";
+import { getEnvironment, listPopulations } from "@/lib/environments";
+import { listGateways } from "@/lib/gateways/manage";
+import { GATEWAY_TYPES, GATEWAY_VENDORS } from "@/lib/gateways/schema";
 import { orForbidden } from "@/lib/console/errors";
 import { PageHeader, EmptyState } from "@/components/console/page-header";
 import { EditDetails, ResourceCard } from "@/components/console/resource-table";
@@ -17,9 +18,11 @@ import {
   createUserTypeAction,
   deleteGatewayAction,
   deleteUserTypeAction,
+  testConnectionAction,
   updateGatewayAction,
   updateUserTypeAction,
 } from "./actions";
+import { ConnectionTest } from "./connection-test";
 
 export default async function GatewaysPage({ params }: { params: Promise<{ envID: string }> }) {
   const actor = await requireConsoleActor();
@@ -28,14 +31,32 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
   const canManage = reach(actor, "environment:manage", env.id) !== null;
   const crumbs = [{ href: "/console/environments", label: "Environments" }];
   if (!gws) return (<><PageHeader title="Gateways" crumbs={crumbs} /><Alert tone="warning">You hold no role that shows this environment&apos;s gateways.</Alert></>);
-  const gwFields = (g?: (typeof gws)[number]) => [
+  const pops = canManage ? await listPopulations(actor, env.id) : [];
+  type Gw = (typeof gws)[number];
+  const gwFields = (g?: Gw) => [
     { name: "name", label: "Name", defaultValue: g?.name, required: true },
-    { name: "type", label: "Type", type: "select" as const, defaultValue: g?.type ?? "LDAP", options: gatewayTypes.map((t) => ({ value: t, label: t })) },
+    { name: "type", label: "Type", type: "select" as const, defaultValue: g?.type ?? "LDAP", options: GATEWAY_TYPES.map((t) => ({ value: t, label: t })) },
+    { name: "description", label: "Description", defaultValue: g?.description ?? "" },
+    { name: "vendor", label: "Directory vendor", type: "select" as const, defaultValue: g?.vendor ?? "", options: [{ value: "", label: "(not said)" }, ...GATEWAY_VENDORS.map((v) => ({ value: v, label: v }))] },
+    { name: "servers", label: "Servers, in order", type: "textarea" as const, defaultValue: g?.servers.join("\n"), hint: "host:port, one per line; the next is tried when one cannot be reached.", wide: true },
+    { name: "bindDN", label: "Bind DN (service account)", defaultValue: g?.bindDn ?? "", hint: "e.g. cn=svc,dc=example,dc=com" },
+    { name: "bindPassword", label: "Bind password", type: "password" as const, hint: g?.hasBindPassword ? "A password is stored: leave empty to keep it." : "Stored encrypted; never shown again." },
+    {
+      name: "connectionSecurity",
+      label: "Connection security",
+      type: "select" as const,
+      defaultValue: g?.connectionSecurity ?? "None",
+      options: [
+        { value: "None", label: "None (ldap://)" },
+        { value: "TLS", label: "TLS (ldaps://)" },
+        { value: "StartTLS", label: "StartTLS" },
+      ],
+    },
+    { name: "validateTlsCertificates", label: "Validate TLS certificates", type: "checkbox" as const, defaultChecked: g?.validateTlsCertificates ?? true },
     { name: "enabled", label: "Enabled", type: "checkbox" as const, defaultChecked: g?.enabled ?? true },
   ];
-  const utFields = (t?: (typeof gws)[number]["userTypes"][number]) => [
+  const utFields = (t?: Gw["userTypes"][number]) => [
     { name: "name", label: "User type name", defaultValue: t?.name, required: true },
-    { name: "orderedCorrelationAttributes", label: "Link attributes, in order", defaultValue: t?.orderedCorrelationAttributes.join(", "), hint: "Comma-separated, e.g. uid, mail", required: true },
     {
       name: "passwordAuthority",
       label: "Password authority",
@@ -45,6 +66,20 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
         { value: "LDAP", label: "LDAP (the directory checks passwords)" },
         { value: "PING_ONE", label: "PING_ONE (migrate on first sign-in)" },
       ],
+    },
+    { name: "searchBaseDn", label: "Search base DN", defaultValue: t?.searchBaseDn ?? "", hint: "e.g. ou=people,dc=example,dc=com" },
+    { name: "orderedCorrelationAttributes", label: "Link attributes, in order", defaultValue: t?.orderedCorrelationAttributes.join(", "), hint: "Comma-separated, e.g. uid, mail", required: true },
+    { name: "allowPasswordChanges", label: "Allow password changes (written to the directory)", type: "checkbox" as const, defaultChecked: t?.allowPasswordChanges ?? false },
+    { name: "updateUserOnSuccessfulAuthentication", label: "Refresh mapped attributes at each sign-in", type: "checkbox" as const, defaultChecked: t?.updateUserOnSuccessfulAuthentication ?? false },
+    { name: "ldapFilterPattern", label: "New user lookup filter", defaultValue: t?.newUserLookup?.ldapFilterPattern ?? "", hint: "e.g. (objectClass=inetOrgPerson)" },
+    { name: "population", label: "Population for new users", type: "select" as const, defaultValue: t?.newUserLookup?.populationId ?? "", options: [{ value: "", label: "(none)" }, ...pops.map((p) => ({ value: p.id, label: p.name }))] },
+    {
+      name: "attributeMappings",
+      label: "Attribute mappings",
+      type: "textarea" as const,
+      defaultValue: t?.newUserLookup?.attributeMappings.map((m) => `${m.name}=${m.value}`).join("\n") ?? "",
+      hint: "One per line: username=${ldapAttributes.uid}",
+      wide: true,
     },
   ];
   return (
@@ -61,9 +96,16 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
                   {g.enabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}
                 </CardTitle>
                 <p className="mt-1 font-mono text-xs text-slate-400">{g.id}</p>
+                {g.type === "LDAP" && (
+                  <p className="mt-1 text-sm text-slate-600">
+                    {g.servers.length ? g.servers.join(", ") : "No servers yet"} · {g.connectionSecurity}
+                    {g.bindDn ? ` · bound as ${g.bindDn}` : ""}
+                  </p>
+                )}
               </div>
               {canManage && (
                 <div className="flex items-start gap-2">
+                  {g.type === "LDAP" && <ConnectionTest action={testConnectionAction.bind(null, env.id, g.id)} name={g.name} />}
                   <EditDetails summary="Edit">
                     <ResourceForm action={updateGatewayAction.bind(null, env.id, g.id)} fields={gwFields(g)} submitLabel="Save" pendingLabel="Saving…" />
                   </EditDetails>
@@ -78,6 +120,7 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
                     <TH>User type</TH>
                     <TH>Link attributes</TH>
                     <TH>Password authority</TH>
+                    <TH>Base DN</TH>
                     {canManage && <TH className="text-right">Actions</TH>}
                   </tr>
                 </THead>
@@ -94,7 +137,11 @@ export default async function GatewaysPage({ params }: { params: Promise<{ envID
                           ))}
                         </div>
                       </TD>
-                      <TD>{t.passwordAuthority}</TD>
+                      <TD>
+                        {t.passwordAuthority}
+                        {t.allowPasswordChanges ? " · changes allowed" : ""}
+                      </TD>
+                      <TD className="font-mono text-xs">{t.searchBaseDn ?? "—"}</TD>
                       {canManage && (
                         <TD className="text-right">
                           <div className="flex items-start justify-end gap-2">

@@ -1,6 +1,7 @@
 import { reach, reaches } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
-import { getEnvironment, listGateways, listIdentityProviders, listPopulations } from "@/lib/environments";
+import { getEnvironment, listIdentityProviders, listPopulations } from "@/lib/environments";
+import { listGateways } from "@/lib/gateways/manage";
 import { PageHeader } from "@/components/console/page-header";
 import { Alert } from "@/components/ui/alert";
 import { UserImportForm } from "@/components/user-import-form";

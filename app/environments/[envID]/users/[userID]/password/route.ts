@@ -8,8 +8,10 @@ import {
   getPasswordState,
   PASSWORD_CHECK_TYPE,
   PASSWORD_FORCE_CHANGE_TYPES,
+  PASSWORD_SET_GATEWAY_TYPE,
   PASSWORD_SET_TYPE,
   setPassword,
+  setPasswordGateway,
   type PasswordState,
 } from "@/lib/users/password";
 
@@ -27,14 +29,14 @@ export const GET = route<Params>(async (req, { envID, userID }) => {
   return json(body(req, await getPasswordState(actor, envId, userID)));
 });
 
-/** Set Password (spec 3.4). */
+/** Set Password (spec 3.4), or link the user to a gateway (setGateway, spec 5.3), chosen by Content-Type. */
 export const PUT = route<Params>(async (req, { envID, userID }) => {
   const actor = await actorFromRequest(req);
   const { id: envId } = await requireEnvironment(envID);
-  if (mediaType(req) !== PASSWORD_SET_TYPE) {
-    throw new ApiError(415, "INVALID_REQUEST", `Unsupported Content-Type: use ${PASSWORD_SET_TYPE} to set a password.`);
-  }
-  return json(body(req, await setPassword(actor, envId, userID, await readJson(req))));
+  const type = mediaType(req);
+  if (type === PASSWORD_SET_TYPE) return json(body(req, await setPassword(actor, envId, userID, await readJson(req))));
+  if (type === PASSWORD_SET_GATEWAY_TYPE) return json(body(req, await setPasswordGateway(actor, envId, userID, await readJson(req))));
+  throw new ApiError(415, "INVALID_REQUEST", `Unsupported Content-Type: use ${PASSWORD_SET_TYPE} to set a password or application/vnd.pingidentity.password.setGateway+json to link the user to a gateway.`);
 });
 
 /** Check Password and Force Password Change, chosen by Content-Type (spec 3.4). */
