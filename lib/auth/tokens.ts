@@ -91,7 +91,8 @@ export function dummyPasswordHash(): Promise<string> {
 const verifiedTokens = new Map<string, { claims: VerifiedClaims; exp: number }>();
 const MAX_CACHED_TOKENS = 10_000;
 
-type VerifiedClaims = { sub: string; ver: number; iat: number };
+/** `seenAt`: when this process first verified the token (it was issued before that). */
+type VerifiedClaims = { sub: string; ver: number; seenAt: number };
 
 /**
  * The actor behind an `Authorization: Bearer` header, or a 401; then its application's rate
@@ -99,7 +100,7 @@ type VerifiedClaims = { sub: string; ver: number; iat: number };
  */
 export async function actorFromBearer(req: Request): Promise<Actor> {
   const claims = await verifiedClaims(req);
-  const state = await applicationState(claims.sub, claims.iat);
+  const state = await applicationState(claims.sub, claims.seenAt);
   // Revocation (finding F5): a deleted or disabled application, or one whose secret was rotated
   // since the token was issued, has no valid tokens; roles are the application's current ones.
   if (!state || !state.enabled || state.tokenVersion !== claims.ver) {
@@ -127,7 +128,7 @@ async function verifiedClaims(req: Request): Promise<VerifiedClaims> {
       algorithms: ["HS256"],
     });
     if (!payload.sub || !Array.isArray(payload.roles) || typeof payload.exp !== "number") throw unauthenticated();
-    const claims: VerifiedClaims = { sub: payload.sub, ver: typeof payload.ver === "number" ? payload.ver : 0, iat: typeof payload.iat === "number" ? payload.iat : 0 };
+    const claims: VerifiedClaims = { sub: payload.sub, ver: typeof payload.ver === "number" ? payload.ver : 0, seenAt: Date.now() };
     if (verifiedTokens.size >= MAX_CACHED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
     verifiedTokens.set(token, { claims, exp: payload.exp });
     return claims;
@@ -144,26 +145,25 @@ const stateTtlMs = () => {
   const n = Number(process.env.TOKEN_STATE_TTL_MS);
   return Number.isFinite(n) && n >= 0 ? n : 2000;
 };
-/** `at`: when the state was read; `coversIat`: tokens issued up to this second (iat) predate the read. */
-const states = new Map<string, { at: number; coversIat: number; state: Promise<ApplicationState | null> }>();
+/** `at`: when the state was read. */
+const states = new Map<string, { at: number; state: Promise<ApplicationState | null> }>();
 const MAX_CACHED_STATES = 10_000;
 
 /**
  * Whether an application still exists and is enabled, its token version and its current role
  * assignments, read from the database at most once per TOKEN_STATE_TTL_MS (2 s) per process, so
  * that a revocation bites on every instance within seconds at the cost of one query per
- * application every two seconds. A token issued after the cached state was read makes it read
- * again: a client that was just granted a role and fetched a new token sees the role at once.
+ * application every two seconds. A state read before a token was first seen here is not used
+ * for it: a client that was just granted a role and fetched a new token sees the role on its
+ * first call (one read per new token and process).
  */
-function applicationState(applicationId: string, issuedAtSeconds: number): Promise<ApplicationState | null> {
+function applicationState(applicationId: string, tokenSeenAt: number): Promise<ApplicationState | null> {
   const now = Date.now();
   const cached = states.get(applicationId);
-  if (cached && now - cached.at < stateTtlMs() && issuedAtSeconds <= cached.coversIat) return cached.state;
+  if (cached && now - cached.at < stateTtlMs() && cached.at >= tokenSeenAt) return cached.state;
   const state = readApplicationState(applicationId);
   if (states.size >= MAX_CACHED_STATES) states.delete(states.keys().next().value!);
-  // iat counts whole seconds: a token of the read's own second may be newer than the read,
-  // unless it is the token that asked for the read.
-  states.set(applicationId, { at: now, coversIat: Math.max(issuedAtSeconds, Math.floor(now / 1000) - 1), state });
+  states.set(applicationId, { at: now, state });
   // A failed read is not remembered: the next request tries again.
   state.catch(() => {
     if (states.get(applicationId)?.state === state) states.delete(applicationId);
