@@ -15,7 +15,8 @@ import type { ApiError } from "@/lib/api/errors";
 import { loadAssignments } from "@/lib/access/assignments";
 import { cancelImportJob, createImportJob, getImportJob, importErrors, importFromDryRun, type ImportErrorLine, type JobOptions } from "@/lib/bulk/jobs";
 import { closeHashPool } from "@/lib/bulk/hash-pool";
-import { drainImportJobs, purgeFinishedFiles } from "@/lib/bulk/worker";
+import { purgeFinishedFiles } from "@/lib/bulk/housekeeping";
+import { drainImportJobs } from "@/lib/bulk/worker";
 import { FIXED, startTestApp, type DemoRefs, type TestApp, type TestAssignment } from "./support/app";
 
 let app: TestApp;

@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drainImportJobs, expireStaleUploads } from "@/lib/bulk/worker";
+import { expireStaleUploads } from "@/lib/bulk/housekeeping";
+import { drainImportJobs } from "@/lib/bulk/worker";
 import { closeHashPool } from "@/lib/bulk/hash-pool";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
@@ -175,9 +176,9 @@ describe("dry run", () => {
 });
 
 describe("onConflict", () => {
-  it("fail (default) reports, skip skips, update changes profile attributes only and never moves a user", async () => {
+  it("fail (default) reports, skip skips, update changes the attributes the row sets and never moves a user", async () => {
     const t = tag();
-    await runJob({ body: `username,name.given,title,population.id,password\nu-${t},Old,Mr,${refs.contractorsPopulationId},${bcryptHash}\n` });
+    await runJob({ body: `username,name.given,name.family,title,population.id,password\nu-${t},Old,Keep,Mr,${refs.contractorsPopulationId},${bcryptHash}\n` });
     const original = await userByName(`u-${t}`);
 
     const fail = await runJob({ body: `username,name.given\nU-${t},New\n` });
@@ -189,13 +190,14 @@ describe("onConflict", () => {
     expect((await userByName(`u-${t}`)).name.given).toBe("Old");
 
     const update = await runJob({
-      body: `username,name.given,email,password,enabled\nu-${t},New,new-${t}@example.com,other-password-123,false\n`,
+      body: `username,name.given,email,enabled,mfaEnabled\nu-${t},New,new-${t}@example.com,false,true\n`,
       query: "?onConflict=update",
     });
     expect(update.errors).toEqual([]);
     expect(update.job.counts).toMatchObject({ updated: 1, failed: 0 });
     const after = await userByName(`u-${t}`);
-    expect(after).toMatchObject({ id: original.id, name: { given: "New" }, title: "Mr", email: `new-${t}@example.com`, enabled: true });
+    // name.given replaced, name.family and title kept: the row's attributes over the stored ones.
+    expect(after).toMatchObject({ id: original.id, name: { given: "New", family: "Keep" }, title: "Mr", email: `new-${t}@example.com`, enabled: false, mfaEnabled: true });
     expect(after.population.id).toBe(refs.contractorsPopulationId);
     expect((await app.passwordRow(original.id))?.passwordHash).toBe(bcryptHash);
 
@@ -203,6 +205,46 @@ describe("onConflict", () => {
     expect(move.job.counts).toMatchObject({ updated: 0, failed: 1 });
     expect(move.errors[0]).toMatchObject({ target: "population.id", code: "INVALID_VALUE" });
     expect((await userByName(`u-${t}`)).population.id).toBe(refs.contractorsPopulationId);
+  });
+
+  it("update refuses, row by row and without changing the user, a password, lifecycle or identity provider, and reports a bad reference", async () => {
+    const t = tag();
+    await runJob({ body: `username,name.given,password\nv-${t},Old,${bcryptHash}\n` });
+    const user = await userByName(`v-${t}`);
+    const rows = [
+      { username: `v-${t}`, name: { given: "A" }, password: { value: "a-new-cleartext-password" } },
+      { username: `v-${t}`, name: { given: "B" }, lifecycle: { status: "ACCOUNT_OK" } },
+      { username: `v-${t}`, name: { given: "C" }, identityProvider: { id: refs.googleIdpId } },
+      { username: `v-${t}`, name: { given: "D" }, identityProvider: { id: crypto.randomUUID() } },
+    ];
+    // One job per row: in one file, the second row would be a duplicate of the first.
+    const answers = [];
+    for (const r of rows) {
+      const { job, errors } = await runJob({ body: JSON.stringify(r) + "\n", type: "application/x-ndjson", query: "?onConflict=update" });
+      expect(job.counts).toMatchObject({ updated: 0, failed: 1 });
+      answers.push([errors[0].target, errors[0].code]);
+    }
+    expect(answers).toEqual([
+      ["password.value", "INVALID_VALUE"],
+      ["lifecycle.status", "INVALID_VALUE"],
+      ["identityProvider.id", "INVALID_VALUE"],
+      ["identityProvider.id", "INVALID_VALUE"],
+    ]);
+    const after = await userByName(`v-${t}`);
+    expect(after).toMatchObject({ name: { given: "Old" }, lifecycle: { status: "ACCOUNT_OK" }, identityProvider: { type: "PING_ONE" }, updatedAt: user.updatedAt });
+    expect((await app.passwordRow(user.id))?.passwordHash).toBe(bcryptHash);
+  });
+
+  it("update keeps the 16 KB profile limit on the merged profile", async () => {
+    const t = tag();
+    const big = "😀".repeat(256);
+    // Each part is within its own limit, and each row's profile (about 11 KB, 8 KB) within 16 KB.
+    const first = { username: `w-${t}`, name: { given: big, family: big, middle: big, formatted: big, honorificPrefix: big, honorificSuffix: big }, nickname: big, title: big, locale: big, preferredLanguage: big, timezone: big };
+    expect((await runJob({ body: JSON.stringify(first) + "\n", type: "application/x-ndjson" })).job.counts).toMatchObject({ created: 1 });
+    const more = { username: `w-${t}`, externalId: big.repeat(4), address: { streetAddress: big, locality: big, region: big }, photo: { href: big } };
+    const { job, errors } = await runJob({ body: JSON.stringify(more) + "\n", type: "application/x-ndjson", query: "?onConflict=update" });
+    expect(job.counts).toMatchObject({ updated: 0, failed: 1 });
+    expect(errors[0]).toMatchObject({ target: "body", code: "SIZE_LIMIT_EXCEEDED" });
   });
 });
 
