@@ -8,7 +8,6 @@ import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireStaleUploads } from "@/lib/bulk/housekeeping";
 import { drainImportJobs } from "@/lib/bulk/worker";
-import { closeHashPool } from "@/lib/bulk/hash-pool";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import type { Json } from "./support/http";
@@ -26,7 +25,6 @@ beforeAll(async () => {
   bcryptHash = bcrypt.hashSync("a-password", 4);
 });
 afterAll(async () => {
-  await closeHashPool();
   await app?.close();
 });
 
@@ -154,6 +152,73 @@ describe("POST /environments/{envID}/userImportJobs", () => {
     } finally {
       delete process.env.BULK_MAX_ROWS;
     }
+  });
+});
+
+describe("CSV columns (derived from the import schema, mapped on the server)", () => {
+  async function outboxRows(userId: string) {
+    const { getDb } = await import("@/db");
+    const { emailOutbox } = await import("@/db/schema");
+    const { eq } = await import("drizzle-orm");
+    return (await getDb()).select({ id: emailOutbox.id }).from(emailOutbox).where(eq(emailOutbox.userId, userId));
+  }
+
+  it("reads every boolean column of the schema as a boolean: lifecycle.suppressVerificationCode can be true", async () => {
+    const t = tag();
+    const csv =
+      "username,email,lifecycle.status,lifecycle.suppressVerificationCode,password.forceChange,emailVerified,mfaEnabled,enabled,password\n" +
+      `quiet-${t},quiet-${t}@example.com,VERIFICATION_REQUIRED,TRUE,true,false,true,false,${bcryptHash}\n` +
+      `noisy-${t},noisy-${t}@example.com,VERIFICATION_REQUIRED,false,,,,,\n`;
+    const { job, errors } = await runJob({ body: csv });
+    expect(errors).toEqual([]);
+    expect(job.counts).toMatchObject({ created: 2, failed: 0 });
+    const quiet = await userByName(`quiet-${t}`);
+    expect(quiet).toMatchObject({ lifecycle: { status: "VERIFICATION_REQUIRED" }, emailVerified: false, mfaEnabled: true, enabled: false });
+    expect((await app.passwordRow(quiet.id))?.passwordStatus).toBe("MUST_CHANGE_PASSWORD");
+    // Suppressed: no verification email for it; the other row's email is in the outbox.
+    expect(await outboxRows(quiet.id)).toHaveLength(0);
+    expect(await outboxRows((await userByName(`noisy-${t}`)).id)).toHaveLength(1);
+  });
+
+  it("applies a column mapping sent with the file, so a header cell with a quoted comma is one column", async () => {
+    const t = tag();
+    const csv = `Login,"Last, First",Notes,E-mail\nann-${t},"Lee, Ann","ignore, me",ann-${t}@example.com\nbob-${t},"Ray, Bob",,bob-${t}@example.com\n`;
+    const form = new FormData();
+    form.set("columns", JSON.stringify(["username", "name.formatted", null, "email"]));
+    form.set("file", new Blob([csv], { type: "text/csv" }), "people.csv");
+    const res = await app.fetch(`${envPath}/userImportJobs`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(res.status).toBe(202);
+    await drainImportJobs();
+    const job = JSON.parse((await get(`${envPath}/userImportJobs/${((await res.json()) as Json).id}`)).text);
+    expect(job.counts).toMatchObject({ total: 2, created: 2, failed: 0 });
+    const ann = await userByName(`ann-${t}`);
+    expect(ann).toMatchObject({ email: `ann-${t}@example.com`, name: { formatted: "Lee, Ann" } });
+    expect(ann).not.toHaveProperty("Notes");
+    // The same file without a mapping: its header names no username path, and is refused whole.
+    const unmapped = await upload({ body: csv });
+    expect(unmapped.status).toBe(400);
+    expect(unmapped.body.details[0]).toMatchObject({ target: "file" });
+  });
+
+  it("refuses a mapping that does not fit the file, or a mapping for a file that is not CSV, writing nothing", async () => {
+    const before = await app.countUsers();
+    const csv = "a,b\nx,y\n";
+    const cases: [string, string, RegExp][] = [
+      [JSON.stringify(["username"]), "text/csv", /names 1 column but the file's header has 2/],
+      [JSON.stringify(["username", "not a path"]), "text/csv", /not an attribute path/],
+      [JSON.stringify(["email", null]), "text/csv", /No column is mapped to username/],
+      [JSON.stringify(["username", "username"]), "text/csv", /twice/],
+      ['{"a":"username"}', "text/csv", /JSON array/],
+      [JSON.stringify(["username"]), "application/x-ndjson", /CSV file only/],
+    ];
+    for (const [columns, type, message] of cases) {
+      const res = await upload({ body: type === "text/csv" ? csv : '{"username":"x"}\n', type, query: `?columns=${encodeURIComponent(columns)}` });
+      expect(res.status, columns).toBe(400);
+      expect(res.body.details[0].target).toBe("columns");
+      expect(res.body.details[0].message).toMatch(message);
+    }
+    await drainImportJobs();
+    expect(await app.countUsers()).toBe(before);
   });
 });
 
