@@ -11,13 +11,13 @@ import {
   type IdentityProviderType,
   type UserImportOnConflict,
 } from "@/db/schema";
-import { reach, reaches, requireCovers, requirePopulationAccess, type Actor, type Assignment } from "@/lib/access";
+import { reach, reaches, requireCovers, requirePopulationAccess, type Actor, type Assignment, type Reach } from "@/lib/access";
 import { loadUserAssignments } from "@/lib/access/assignments";
 import { ApiError, invalidData, notFound, uniquenessViolation, withTarget, type ErrorDetail } from "@/lib/api/errors";
 import { toFieldProblems } from "@/lib/api/validation";
 import type { PasswordPolicy } from "@/lib/passwords";
 import { userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
-import { decidePassword, policyOf, type PasswordDecision } from "./stored-password";
+import { decidePassword, passwordKind, policyOf, type PasswordDecision } from "./stored-password";
 import { mergedProfile, profileOf, profileTooLarge } from "./user-row";
 
 /**
@@ -108,7 +108,9 @@ export async function decideImports(db: Executor, ctx: ImportContext, bodies: re
   const parsed = bodies.map((b) => parseBody(b, ctx.mode, injected));
   const inputs = parsed.flatMap((p) => (p.ok ? [p.input] : []));
   // An unchecked decision still needs the policy for a cleartext password.
-  if (environment === undefined && inputs.some((i) => i.password?.value != null)) environment = await environmentFacts(db, ctx.environmentId);
+  if (environment === undefined && inputs.some((i) => i.password?.value != null && passwordKind(i.password.value) === "cleartext")) {
+    environment = await environmentFacts(db, ctx.environmentId);
+  }
   const facts: Facts = {
     environment,
     usernames: checked ? await usernameFacts(db, ctx, inputs) : undefined,
@@ -120,11 +122,10 @@ export async function decideImports(db: Executor, ctx: ImportContext, bodies: re
     const ids = [...facts.usernames.values()].flatMap((u) => (u.existing ? [u.existing.id] : []));
     facts.held = await loadUserAssignments(db, ids);
   }
-  const writable = reach(ctx.actor, "users:write", ctx.environmentId);
   const readable = reach(ctx.actor, "users:read", ctx.environmentId);
   return parsed.map((p) => {
     try {
-      return decideRow(ctx, facts, p, { writable, readable });
+      return decideRow(ctx, facts, p, readable);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       return { kind: "fail", username: p.ok ? p.input.username : p.username, key: null, error: err };
@@ -164,9 +165,8 @@ function normalizedIds(input: UserImportInput): UserImportInput {
   };
 }
 
-type Reaches = { writable: ReturnType<typeof reach>; readable: ReturnType<typeof reach> };
-
-function decideRow(ctx: ImportContext, facts: Facts, parsed: Parsed, r: Reaches): ImportDecision {
+/** `readable`: where the actor may read users (whether a conflict may name the existing user). */
+function decideRow(ctx: ImportContext, facts: Facts, parsed: Parsed, readable: Reach | null): ImportDecision {
   // Rule 2.
   if (facts.environment === null) throw notFound("The environment was not found.");
   // Rule 4.
@@ -198,7 +198,7 @@ function decideRow(ctx: ImportContext, facts: Facts, parsed: Parsed, r: Reaches)
   if (existing) {
     if (ctx.onConflict === "skip") return { kind: "skip", username, key: key! };
     if (ctx.onConflict === "fail") {
-      return { kind: "fail", username, key, error: uniquenessViolation(reaches(r.readable, existing.populationId) ? { existingId: existing.id } : undefined) };
+      return { kind: "fail", username, key, error: uniquenessViolation(reaches(readable, existing.populationId) ? { existingId: existing.id } : undefined) };
     }
     try {
       return { kind: "update", username, key: key!, plan: decideUpdate(ctx, facts, input, namedPopulation, populationId, existing) };
