@@ -10,7 +10,7 @@ export { BULK_FORMATS, ON_CONFLICT };
 export const ON_CONFLICT_LABELS: Record<UserImportOnConflict, string> = {
   fail: "Report the row as an error",
   skip: "Skip the row",
-  update: "Update the user's profile attributes",
+  update: "Update the user's profile, email and flags (never the password)",
 };
 
 /** The format a file's name says it has: .csv, .ndjson or .jsonl, .json; null for any other. */
