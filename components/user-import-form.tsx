@@ -4,6 +4,8 @@ import { useForm, useWatch, type FieldErrors, type FieldPath, type UseFormRegist
 import { zodResolver } from "@hookform/resolvers/zod";
 import type { z } from "zod";
 import { Loader2, UserPlus } from "lucide-react";
+import { LIFECYCLE_STATUSES } from "@/db/enums";
+import type { ActionState } from "@/lib/console/errors";
 import { userImportSchema } from "@/lib/users/schema";
 import { classifyPassword } from "@/lib/passwords/classify";
 import { Input } from "@/components/ui/input";
@@ -18,7 +20,6 @@ type In = z.input<typeof userImportSchema>;
 type Out = z.output<typeof userImportSchema>;
 type Path = FieldPath<In>;
 
-export type ImportFormState = { ok?: boolean; message?: string; errors?: Record<string, string[]> };
 
 export type ImportFormOptions = {
   populations: { id: string; name: string; isDefault: boolean }[];
@@ -136,7 +137,7 @@ function PasswordKind({ value }: { value: string | null | undefined }) {
  * importUser through a server action. Server-side problems come back keyed by the API's detail
  * targets, which are this form's field paths.
  */
-export function UserImportForm({ options, action }: { options: ImportFormOptions; action: (body: unknown) => Promise<ImportFormState> }) {
+export function UserImportForm({ options, action }: { options: ImportFormOptions; action: (body: unknown) => Promise<ActionState> }) {
   const defaultPop = options.populations.find((p) => p.isDefault) ?? options.populations[0];
   const form = useForm<In, unknown, Out>({
     resolver: zodResolver(userImportSchema),
@@ -260,8 +261,11 @@ export function UserImportForm({ options, action }: { options: ImportFormOptions
       <Section title="Lifecycle and verification">
         <Field label="Lifecycle status" reg={text("lifecycle.status")} error={err("lifecycle.status")}>
           <option value="">Account OK (default)</option>
-          <option value="ACCOUNT_OK">ACCOUNT_OK</option>
-          <option value="VERIFICATION_REQUIRED">VERIFICATION_REQUIRED</option>
+          {LIFECYCLE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
         </Field>
         <div className="space-y-3 pt-1">
           <Check label="Enabled" reg={register("enabled")} />

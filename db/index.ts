@@ -86,6 +86,15 @@ export async function getDb(): Promise<Db> {
   return h.db;
 }
 
+/**
+ * The rows of a raw `db.execute(sql...)` result: postgres-js returns the rows array itself,
+ * PGlite an object holding `rows`.
+ */
+export function rows<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
 export function databaseDriver(): "postgres" | "pglite" {
   return handle().driver;
 }

@@ -14,6 +14,9 @@ import {
   uuid,
   check,
 } from "drizzle-orm/pg-core";
+import type { BulkFormat, LifecycleStatus, PasswordStatus, RoleName, ScopeType, UserImportJobStatus, UserImportOnConflict } from "./enums";
+
+export * from "./enums";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -131,11 +134,6 @@ export const gatewayUserTypes = pgTable(
   (t) => [index("gateway_user_types_gateway_idx").on(t.gatewayId)],
 );
 
-export const PASSWORD_STATUSES = [
-  "NO_PASSWORD", "OK", "MUST_CHANGE_PASSWORD", "PASSWORD_EXPIRED", "PASSWORD_LOCKED_OUT", "EXTERNAL",
-] as const;
-export type PasswordStatus = (typeof PASSWORD_STATUSES)[number];
-export type LifecycleStatus = "ACCOUNT_OK" | "VERIFICATION_REQUIRED";
 
 /** Profile attributes kept as one document: the user resource returns them as sent. */
 export type UserProfile = Record<string, unknown>;
@@ -208,9 +206,6 @@ export const applications = pgTable("applications", {
   updatedAt: updatedAt(),
 });
 
-export const ROLES = ["ENVIRONMENT_ADMIN", "IDENTITY_DATA_ADMIN", "IDENTITY_DATA_READ_ONLY"] as const;
-export type RoleName = (typeof ROLES)[number];
-export type ScopeType = "ORGANIZATION" | "ENVIRONMENT" | "POPULATION";
 
 export const roleAssignments = pgTable(
   "role_assignments",
@@ -264,8 +259,6 @@ export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;
 // usernames seen in its file. Everything a job needs to resume after a crash lives here.
 // ---------------------------------------------------------------------------------------------
 
-export type UserImportJobStatus = "UPLOADING" | "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED";
-export type UserImportOnConflict = "fail" | "skip" | "update";
 
 export const userImportJobs = pgTable(
   "user_import_jobs",
@@ -274,7 +267,7 @@ export const userImportJobs = pgTable(
     environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
     actorType: text("actor_type").$type<"USER" | "APPLICATION">().notNull(),
     actorId: uuid("actor_id").notNull(),
-    format: text("format").$type<"csv" | "ndjson" | "json">().notNull(),
+    format: text("format").$type<BulkFormat>().notNull(),
     fileName: text("file_name"),
     dryRun: boolean("dry_run").notNull().default(false),
     onConflict: text("on_conflict").$type<UserImportOnConflict>().notNull().default("fail"),

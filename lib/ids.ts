@@ -1,26 +1,42 @@
-import { randomBytes } from "node:crypto";
+/**
+ * Ids: the one UUID rule and the one id generator. Browser-safe (Web Crypto, no Node imports), so
+ * that the user schema the console form validates with reads the same rule as the server.
+ */
+
+/** A UUID in any letter case (ids are compared lower-cased). */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The form every id has in a response: lower case (the OpenAPI document describes this one). */
+export const LOWER_CASE_UUID_RE = new RegExp(UUID_RE.source);
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID_RE.test(value);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
  * UUIDv7 (RFC 9562): time-ordered, so a keyset cursor on `id` lists users in creation order
  * and stays stable while new users arrive at the end.
  */
 export function uuidv7(): string {
-  const bytes = randomBytes(16);
-  const ms = BigInt(Date.now());
-  bytes[0] = Number((ms >> 40n) & 0xffn);
-  bytes[1] = Number((ms >> 32n) & 0xffn);
-  bytes[2] = Number((ms >> 24n) & 0xffn);
-  bytes[3] = Number((ms >> 16n) & 0xffn);
-  bytes[4] = Number((ms >> 8n) & 0xffn);
-  bytes[5] = Number(ms & 0xffn);
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = Date.now();
+  // 48 bits of milliseconds: the high 16 bits by division, the low 32 by remainder (no BigInt needed).
+  const high = Math.floor(ms / 2 ** 32);
+  const low = ms % 2 ** 32;
+  bytes[0] = (high >>> 8) & 0xff;
+  bytes[1] = high & 0xff;
+  bytes[2] = (low >>> 24) & 0xff;
+  bytes[3] = (low >>> 16) & 0xff;
+  bytes[4] = (low >>> 8) & 0xff;
+  bytes[5] = low & 0xff;
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === "string" && UUID_RE.test(value);
+  let hex = "";
+  for (let i = 0; i < 16; i++) {
+    hex += HEX[bytes[i]!];
+    if (i === 3 || i === 5 || i === 7 || i === 9) hex += "-";
+  }
+  return hex;
 }

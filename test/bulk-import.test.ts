@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drainImportJobs, expireStaleUploads } from "@/lib/bulk/worker";
-import { closeHashPool } from "@/lib/bulk/hash-pool";
+import { expireStaleUploads } from "@/lib/bulk/housekeeping";
+import { drainImportJobs } from "@/lib/bulk/worker";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import type { Json } from "./support/http";
@@ -25,7 +25,6 @@ beforeAll(async () => {
   bcryptHash = bcrypt.hashSync("a-password", 4);
 });
 afterAll(async () => {
-  await closeHashPool();
   await app?.close();
 });
 
@@ -156,6 +155,73 @@ describe("POST /environments/{envID}/userImportJobs", () => {
   });
 });
 
+describe("CSV columns (derived from the import schema, mapped on the server)", () => {
+  async function outboxRows(userId: string) {
+    const { getDb } = await import("@/db");
+    const { emailOutbox } = await import("@/db/schema");
+    const { eq } = await import("drizzle-orm");
+    return (await getDb()).select({ id: emailOutbox.id }).from(emailOutbox).where(eq(emailOutbox.userId, userId));
+  }
+
+  it("reads every boolean column of the schema as a boolean: lifecycle.suppressVerificationCode can be true", async () => {
+    const t = tag();
+    const csv =
+      "username,email,lifecycle.status,lifecycle.suppressVerificationCode,password.forceChange,emailVerified,mfaEnabled,enabled,password\n" +
+      `quiet-${t},quiet-${t}@example.com,VERIFICATION_REQUIRED,TRUE,true,false,true,false,${bcryptHash}\n` +
+      `noisy-${t},noisy-${t}@example.com,VERIFICATION_REQUIRED,false,,,,,\n`;
+    const { job, errors } = await runJob({ body: csv });
+    expect(errors).toEqual([]);
+    expect(job.counts).toMatchObject({ created: 2, failed: 0 });
+    const quiet = await userByName(`quiet-${t}`);
+    expect(quiet).toMatchObject({ lifecycle: { status: "VERIFICATION_REQUIRED" }, emailVerified: false, mfaEnabled: true, enabled: false });
+    expect((await app.passwordRow(quiet.id))?.passwordStatus).toBe("MUST_CHANGE_PASSWORD");
+    // Suppressed: no verification email for it; the other row's email is in the outbox.
+    expect(await outboxRows(quiet.id)).toHaveLength(0);
+    expect(await outboxRows((await userByName(`noisy-${t}`)).id)).toHaveLength(1);
+  });
+
+  it("applies a column mapping sent with the file, so a header cell with a quoted comma is one column", async () => {
+    const t = tag();
+    const csv = `Login,"Last, First",Notes,E-mail\nann-${t},"Lee, Ann","ignore, me",ann-${t}@example.com\nbob-${t},"Ray, Bob",,bob-${t}@example.com\n`;
+    const form = new FormData();
+    form.set("columns", JSON.stringify(["username", "name.formatted", null, "email"]));
+    form.set("file", new Blob([csv], { type: "text/csv" }), "people.csv");
+    const res = await app.fetch(`${envPath}/userImportJobs`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(res.status).toBe(202);
+    await drainImportJobs();
+    const job = JSON.parse((await get(`${envPath}/userImportJobs/${((await res.json()) as Json).id}`)).text);
+    expect(job.counts).toMatchObject({ total: 2, created: 2, failed: 0 });
+    const ann = await userByName(`ann-${t}`);
+    expect(ann).toMatchObject({ email: `ann-${t}@example.com`, name: { formatted: "Lee, Ann" } });
+    expect(ann).not.toHaveProperty("Notes");
+    // The same file without a mapping: its header names no username path, and is refused whole.
+    const unmapped = await upload({ body: csv });
+    expect(unmapped.status).toBe(400);
+    expect(unmapped.body.details[0]).toMatchObject({ target: "file" });
+  });
+
+  it("refuses a mapping that does not fit the file, or a mapping for a file that is not CSV, writing nothing", async () => {
+    const before = await app.countUsers();
+    const csv = "a,b\nx,y\n";
+    const cases: [string, string, RegExp][] = [
+      [JSON.stringify(["username"]), "text/csv", /names 1 column but the file's header has 2/],
+      [JSON.stringify(["username", "not a path"]), "text/csv", /not an attribute path/],
+      [JSON.stringify(["email", null]), "text/csv", /No column is mapped to username/],
+      [JSON.stringify(["username", "username"]), "text/csv", /twice/],
+      ['{"a":"username"}', "text/csv", /JSON array/],
+      [JSON.stringify(["username"]), "application/x-ndjson", /CSV file only/],
+    ];
+    for (const [columns, type, message] of cases) {
+      const res = await upload({ body: type === "text/csv" ? csv : '{"username":"x"}\n', type, query: `?columns=${encodeURIComponent(columns)}` });
+      expect(res.status, columns).toBe(400);
+      expect(res.body.details[0].target).toBe("columns");
+      expect(res.body.details[0].message).toMatch(message);
+    }
+    await drainImportJobs();
+    expect(await app.countUsers()).toBe(before);
+  });
+});
+
 describe("dry run", () => {
   it("validates every row (duplicates in the file and in the environment) and writes no user", async () => {
     const t = tag();
@@ -175,9 +241,9 @@ describe("dry run", () => {
 });
 
 describe("onConflict", () => {
-  it("fail (default) reports, skip skips, update changes profile attributes only and never moves a user", async () => {
+  it("fail (default) reports, skip skips, update changes the attributes the row sets and never moves a user", async () => {
     const t = tag();
-    await runJob({ body: `username,name.given,title,population.id,password\nu-${t},Old,Mr,${refs.contractorsPopulationId},${bcryptHash}\n` });
+    await runJob({ body: `username,name.given,name.family,title,population.id,password\nu-${t},Old,Keep,Mr,${refs.contractorsPopulationId},${bcryptHash}\n` });
     const original = await userByName(`u-${t}`);
 
     const fail = await runJob({ body: `username,name.given\nU-${t},New\n` });
@@ -189,13 +255,14 @@ describe("onConflict", () => {
     expect((await userByName(`u-${t}`)).name.given).toBe("Old");
 
     const update = await runJob({
-      body: `username,name.given,email,password,enabled\nu-${t},New,new-${t}@example.com,other-password-123,false\n`,
+      body: `username,name.given,email,enabled,mfaEnabled\nu-${t},New,new-${t}@example.com,false,true\n`,
       query: "?onConflict=update",
     });
     expect(update.errors).toEqual([]);
     expect(update.job.counts).toMatchObject({ updated: 1, failed: 0 });
     const after = await userByName(`u-${t}`);
-    expect(after).toMatchObject({ id: original.id, name: { given: "New" }, title: "Mr", email: `new-${t}@example.com`, enabled: true });
+    // name.given replaced, name.family and title kept: the row's attributes over the stored ones.
+    expect(after).toMatchObject({ id: original.id, name: { given: "New", family: "Keep" }, title: "Mr", email: `new-${t}@example.com`, enabled: false, mfaEnabled: true });
     expect(after.population.id).toBe(refs.contractorsPopulationId);
     expect((await app.passwordRow(original.id))?.passwordHash).toBe(bcryptHash);
 
@@ -203,6 +270,46 @@ describe("onConflict", () => {
     expect(move.job.counts).toMatchObject({ updated: 0, failed: 1 });
     expect(move.errors[0]).toMatchObject({ target: "population.id", code: "INVALID_VALUE" });
     expect((await userByName(`u-${t}`)).population.id).toBe(refs.contractorsPopulationId);
+  });
+
+  it("update refuses, row by row and without changing the user, a password, lifecycle or identity provider, and reports a bad reference", async () => {
+    const t = tag();
+    await runJob({ body: `username,name.given,password\nv-${t},Old,${bcryptHash}\n` });
+    const user = await userByName(`v-${t}`);
+    const rows = [
+      { username: `v-${t}`, name: { given: "A" }, password: { value: "a-new-cleartext-password" } },
+      { username: `v-${t}`, name: { given: "B" }, lifecycle: { status: "ACCOUNT_OK" } },
+      { username: `v-${t}`, name: { given: "C" }, identityProvider: { id: refs.googleIdpId } },
+      { username: `v-${t}`, name: { given: "D" }, identityProvider: { id: crypto.randomUUID() } },
+    ];
+    // One job per row: in one file, the second row would be a duplicate of the first.
+    const answers = [];
+    for (const r of rows) {
+      const { job, errors } = await runJob({ body: JSON.stringify(r) + "\n", type: "application/x-ndjson", query: "?onConflict=update" });
+      expect(job.counts).toMatchObject({ updated: 0, failed: 1 });
+      answers.push([errors[0].target, errors[0].code]);
+    }
+    expect(answers).toEqual([
+      ["password.value", "INVALID_VALUE"],
+      ["lifecycle.status", "INVALID_VALUE"],
+      ["identityProvider.id", "INVALID_VALUE"],
+      ["identityProvider.id", "INVALID_VALUE"],
+    ]);
+    const after = await userByName(`v-${t}`);
+    expect(after).toMatchObject({ name: { given: "Old" }, lifecycle: { status: "ACCOUNT_OK" }, identityProvider: { type: "PING_ONE" }, updatedAt: user.updatedAt });
+    expect((await app.passwordRow(user.id))?.passwordHash).toBe(bcryptHash);
+  });
+
+  it("update keeps the 16 KB profile limit on the merged profile", async () => {
+    const t = tag();
+    const big = "😀".repeat(256);
+    // Each part is within its own limit, and each row's profile (about 11 KB, 8 KB) within 16 KB.
+    const first = { username: `w-${t}`, name: { given: big, family: big, middle: big, formatted: big, honorificPrefix: big, honorificSuffix: big }, nickname: big, title: big, locale: big, preferredLanguage: big, timezone: big };
+    expect((await runJob({ body: JSON.stringify(first) + "\n", type: "application/x-ndjson" })).job.counts).toMatchObject({ created: 1 });
+    const more = { username: `w-${t}`, externalId: big.repeat(4), address: { streetAddress: big, locality: big, region: big }, photo: { href: big } };
+    const { job, errors } = await runJob({ body: JSON.stringify(more) + "\n", type: "application/x-ndjson", query: "?onConflict=update" });
+    expect(job.counts).toMatchObject({ updated: 0, failed: 1 });
+    expect(errors[0]).toMatchObject({ target: "body", code: "SIZE_LIMIT_EXCEEDED" });
   });
 });
 

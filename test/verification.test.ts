@@ -218,7 +218,6 @@ describe("Send/Resend User Verification Code (4)", () => {
 describe("bulk import (several users in one statement)", () => {
   it("writes a code and an email for each VERIFICATION_REQUIRED row, and each code verifies its own user only", async () => {
     const { drainImportJobs } = await import("@/lib/bulk/worker");
-    const { closeHashPool } = await import("@/lib/bulk/hash-pool");
     const t = uniqueName("bulk");
     const rows = [0, 1, 2].map((i) => ({
       username: `${t}-${i}`,
@@ -233,7 +232,6 @@ describe("bulk import (several users in one statement)", () => {
     });
     expect(created.status, created.text).toBe(202);
     await drainImportJobs();
-    await closeHashPool();
     const ids: string[] = [];
     for (const r of rows) {
       const found = await api.get(`/environments/${D}/users?filter=${encodeURIComponent(`username eq "${r.username}"`)}`);

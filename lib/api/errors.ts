@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto";
 
-/** PingOne's detail codes (spec 7). */
-export type DetailCode =
-  | "REQUIRED_VALUE"
-  | "INVALID_VALUE"
-  | "EMPTY_VALUE"
-  | "SIZE_LIMIT_EXCEEDED"
-  | "OUT_OF_RANGE"
-  | "UNIQUENESS_VIOLATION"
-  | "INVALID_FILTER"
-  | "INVALID_TOKEN"
-  | "INSUFFICIENT_PERMISSIONS"
-  | "LIMIT_EXCEEDED";
+/** PingOne's detail codes (spec 7): the one list, read by the OpenAPI document. */
+export const DETAIL_CODES = [
+  "REQUIRED_VALUE",
+  "INVALID_VALUE",
+  "EMPTY_VALUE",
+  "SIZE_LIMIT_EXCEEDED",
+  "OUT_OF_RANGE",
+  "UNIQUENESS_VIOLATION",
+  "INVALID_FILTER",
+  "INVALID_TOKEN",
+  "INSUFFICIENT_PERMISSIONS",
+  "LIMIT_EXCEEDED",
+] as const;
+export type DetailCode = (typeof DETAIL_CODES)[number];
 
 /** PingOne's top-level error codes (spec 7): the one list, read by the OpenAPI document and the tests. */
 export const ERROR_CODES = [
@@ -74,8 +76,9 @@ export const unauthenticated = (message = "The request could not be authenticate
     "WWW-Authenticate": 'Bearer realm="identity-import"',
   });
 
-export const forbidden = (message = "The actor attempting to perform the request is not authorized.") =>
-  new ApiError(403, "ACCESS_FAILED", message, [{ code: "INSUFFICIENT_PERMISSIONS", message }]);
+/** 403; `target` names the attribute the refusal is about (population.id for a write into a population). */
+export const forbidden = (message = "The actor attempting to perform the request is not authorized.", target?: string) =>
+  new ApiError(403, "ACCESS_FAILED", message, [{ code: "INSUFFICIENT_PERMISSIONS", ...(target ? { target } : {}), message }]);
 
 export const notFound = (message = "The requested resource was not found.") =>
   new ApiError(404, "NOT_FOUND", message);
@@ -89,6 +92,11 @@ export const requestFailed = (message: string, details?: ErrorDetail[]) =>
  */
 export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
   new ApiError(503, "SERVICE_UNAVAILABLE", message, undefined, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** The same error, its details naming `target` (a domain function says which attribute a refusal is about). */
+export function withTarget(err: ApiError, target: string): ApiError {
+  return new ApiError(err.status, err.code, err.message, err.details?.map((d) => ({ ...d, target })), err.headers);
+}
 
 export function uniquenessViolation(innerError?: Record<string, unknown>): ApiError {
   const message = "A user with this username already exists in the environment.";

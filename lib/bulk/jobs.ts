@@ -3,6 +3,8 @@ import type { Readable } from "node:stream";
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import {
+  BULK_FORMATS,
+  ON_CONFLICT,
   populations,
   userImportChunks,
   userImportErrors,
@@ -14,6 +16,7 @@ import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { parseRows, type BulkFormat } from "./parse";
+import { encodeRow } from "./stored-rows";
 
 /** Rows per stored chunk: the unit of work a process claims and writes in one transaction. */
 export function chunkRows(): number {
@@ -32,11 +35,29 @@ export type JobOptions = {
   onConflict: UserImportOnConflict;
   defaultPopulationId: string | null;
   fileName: string | null;
+  /** CSV: the attribute path of each header column (null: ignored), applied as the file is read. */
+  columns?: (string | null)[] | null;
 };
 
-/** The values of onConflict: the jobs API and the console's server actions validate against this one list. */
-export const ON_CONFLICT = ["fail", "skip", "update"] as const satisfies readonly UserImportOnConflict[];
-const FORMATS = ["csv", "ndjson", "json"] as const;
+export { ON_CONFLICT };
+
+const oneOf = (values: readonly string[]) => values.join(", ").replace(/, ([^,]*)$/, " or $1");
+const onConflictProblem = () => ({ code: "INVALID_VALUE" as const, target: "onConflict", message: `onConflict must be ${oneOf(ON_CONFLICT)}.` });
+
+/** The `columns` option: a JSON array with one attribute path (or null, to ignore it) per header column. */
+function parseColumns(text: string | undefined): { columns: (string | null)[] | null; problem: string | null } {
+  if (text === undefined || text.trim() === "") return { columns: null, problem: null };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { columns: null, problem: "columns must be a JSON array of attribute paths (null or \"\" for a column to ignore)." };
+  }
+  if (!Array.isArray(value) || !value.every((v) => v === null || typeof v === "string")) {
+    return { columns: null, problem: "columns must be a JSON array of attribute paths (null or \"\" for a column to ignore)." };
+  }
+  return { columns: value as (string | null)[], problem: null };
+}
 
 /** Reads the job's options from strings (query or form fields); every bad value is a clear 400. */
 export function parseJobOptions(fields: Record<string, string | undefined>, formatFromType: BulkFormat | null): JobOptions {
@@ -46,19 +67,27 @@ export function parseJobOptions(fields: Record<string, string | undefined>, form
     problems.push({ code: "INVALID_VALUE", target: "dryRun", message: "dryRun must be true or false." });
   }
   const onConflict = (fields.onConflict?.trim() || "fail") as UserImportOnConflict;
-  if (!ON_CONFLICT.includes(onConflict)) {
-    problems.push({ code: "INVALID_VALUE", target: "onConflict", message: "onConflict must be fail, skip or update." });
-  }
+  if (!ON_CONFLICT.includes(onConflict)) problems.push(onConflictProblem());
   const format = (fields.format?.trim().toLowerCase() || formatFromType) as BulkFormat | null;
-  if (!format || !FORMATS.includes(format)) {
-    problems.push({ code: "INVALID_VALUE", target: "format", message: "format must be csv, ndjson or json (or send the matching Content-Type)." });
+  if (!format || !BULK_FORMATS.includes(format)) {
+    problems.push({ code: "INVALID_VALUE", target: "format", message: `format must be ${oneOf(BULK_FORMATS)} (or send the matching Content-Type).` });
   }
+  const columns = parseColumns(fields.columns);
+  if (columns.problem) problems.push({ code: "INVALID_VALUE", target: "columns", message: columns.problem });
+  else if (columns.columns && format !== "csv") problems.push({ code: "INVALID_VALUE", target: "columns", message: "columns maps the header of a CSV file: send it with a CSV file only." });
   const pop = fields.defaultPopulationId?.trim() || null;
   if (pop !== null && !isUuid(pop)) {
     problems.push({ code: "INVALID_VALUE", target: "defaultPopulationId", message: "defaultPopulationId must be a UUID." });
   }
   if (problems.length) throw invalidData(problems);
-  return { format: format!, dryRun: dry === "true", onConflict, defaultPopulationId: pop?.toLowerCase() ?? null, fileName: fields.fileName ?? null };
+  return {
+    format: format!,
+    dryRun: dry === "true",
+    onConflict,
+    defaultPopulationId: pop?.toLowerCase() ?? null,
+    fileName: fields.fileName ?? null,
+    columns: columns.columns,
+  };
 }
 
 type Waker = () => void;
@@ -116,11 +145,11 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
       writing.catch(() => {});
       lines = [];
     };
-    for await (const r of parseRows(options.format, file)) {
+    for await (const r of parseRows(options.format, file, { columns: options.columns })) {
       if (++rows > limit) {
         throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message: `The file has more than ${limit.toLocaleString("en")} rows: split it.` }]);
       }
-      lines.push(JSON.stringify("body" in r ? { r: r.row, b: r.body } : { r: r.row, p: r.problem, u: r.username }));
+      lines.push(encodeRow(r));
       if (lines.length >= perChunk) await flush();
     }
     await flush();
@@ -163,9 +192,7 @@ export async function importFromDryRun(
   options: { onConflict: UserImportOnConflict },
 ): Promise<UserImportJobRow> {
   requireEnvironmentAccess(actor, "users:write", environmentId);
-  if (!ON_CONFLICT.includes(options.onConflict)) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "onConflict", message: "onConflict must be fail, skip or update." }]);
-  }
+  if (!ON_CONFLICT.includes(options.onConflict)) throw invalidData([onConflictProblem()]);
   const dry = await getImportJob(actor, environmentId, dryRunJobId);
   if (!dry.dryRun) throw invalidRequest("This job is not a dry run: only a dry run's rows can be imported from it.");
   if (dry.status !== "COMPLETED") throw invalidRequest(`The dry run has not completed (${dry.status}): import from a completed dry run.`);

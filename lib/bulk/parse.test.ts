@@ -1,7 +1,10 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/api/errors";
-import { parseRows, type BulkFormat, type ParsedRow } from "./parse";
+import { USER_ATTRIBUTES } from "@/lib/users/attributes";
+import { userImportSchema } from "@/lib/users/schema";
+import { BULK_COLUMN_PATHS, guessColumn } from "./columns";
+import { csvHeader, parseRows, recordToBody, type BulkFormat, type ParsedRow } from "./parse";
 
 /** Feeds the text in pieces of `size` bytes, so that every boundary case is crossed. */
 async function rows(format: BulkFormat, text: string | Buffer, size = 7): Promise<ParsedRow[]> {
@@ -116,7 +119,8 @@ describe("JSON Lines", () => {
       { row: 1, body: { username: "ann" } },
       { row: 3, body: { username: "zoë 🦊" } },
       { row: 4, problem: { code: "INVALID_VALUE", target: "row", message: "The row is not valid JSON." } },
-      { row: 5, problem: { code: "INVALID_VALUE", target: "row", message: "The row must be a JSON object." } },
+      // Valid JSON that is no object is a body for the import's rule 4 to refuse, as the API does.
+      { row: 5, body: [1] },
       { row: 6, body: { username: "end" } },
     ]);
   });
@@ -136,11 +140,14 @@ describe("JSON array", () => {
     }
   });
 
-  it("reports a non-object element and accepts an empty array", async () => {
+  it("hands on a non-object element as it is (the import refuses it) and accepts an empty array", async () => {
     expect(await rows("json", "[]")).toEqual([]);
-    const out = await rows("json", '[{"username":"a"}, 42, "x"]');
-    expect(out[1]).toMatchObject({ row: 2, problem: { message: "The row must be a JSON object." } });
-    expect(out[2]).toMatchObject({ row: 3, problem: { message: "The row must be a JSON object." } });
+    const out = await rows("json", '[{"username":"a"}, 42, "x", null]');
+    expect(out.slice(1)).toEqual([
+      { row: 2, body: 42 },
+      { row: 3, body: "x" },
+      { row: 4, body: null },
+    ]);
   });
 
   it("refuses what is not an array", async () => {
@@ -148,5 +155,59 @@ describe("JSON array", () => {
     expect(await fileError("json", '[{"username":"a"},]')).toMatch(/not a JSON array/);
     expect(await fileError("json", '[{"username":"a"}')).toMatch(/not a JSON array/);
     expect(await fileError("json", '[{"username":"a"}] x')).toMatch(/not a JSON array/);
+  });
+});
+
+describe("CSV columns follow the import schema", () => {
+  const population = "0d000000-0000-4000-8000-0000000000aa";
+
+  it("reads true and false, in any case, in every boolean column the schema has, into a body it accepts", () => {
+    const booleans = USER_ATTRIBUTES.filter((a) => a.kind === "boolean").map((a) => a.path);
+    expect(booleans).toEqual(expect.arrayContaining(["emailVerified", "enabled", "mfaEnabled", "password.forceChange", "lifecycle.suppressVerificationCode"]));
+    for (const path of booleans) {
+      for (const [cell, value] of [["TRUE", true], ["false", false], [" True ", true]] as const) {
+        const body = recordToBody(["username", "population.id", path], ["ann", population, cell]);
+        const parsed = userImportSchema.safeParse(body);
+        expect(parsed.success, `${path}=${cell}`).toBe(true);
+        expect(path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], parsed.data)).toBe(value);
+      }
+      // Anything else stays text, for the schema to refuse on its own target.
+      const refused = userImportSchema.safeParse(recordToBody(["username", "population.id", path], ["ann", population, "yes"]));
+      expect(refused.error?.issues.map((i) => i.path.join("."))).toEqual([path]);
+    }
+  });
+
+  it("offers every attribute path of the schema as a column, and no object or record as one", () => {
+    expect(BULK_COLUMN_PATHS).toEqual(expect.arrayContaining(["username", "population.id", "password.value", "lifecycle.suppressVerificationCode", "password.external.gateway.userType.id", "address.countryCode", "photo.href"]));
+    for (const p of ["name", "address", "password", "password.external.gateway.correlationAttributes"]) expect(BULK_COLUMN_PATHS).not.toContain(p);
+    expect(USER_ATTRIBUTES.find((a) => a.path === "lifecycle.status")?.values).toEqual(["ACCOUNT_OK", "VERIFICATION_REQUIRED"]);
+  });
+
+  it("guesses the attribute of common export headers, and nothing for others", () => {
+    expect(["Login", "E-mail", "First name", "Last name", "password", "Population", "lifecycle.suppressVerificationCode", "Notes, internal"].map(guessColumn)).toEqual([
+      "username", "email", "name.given", "name.family", "password.value", "population.id", "lifecycle.suppressVerificationCode", null,
+    ]);
+  });
+});
+
+describe("csvHeader (the wizard's column mapping)", () => {
+  it("reads the first record as the jobs' parser does: quotes, commas inside them, BOM, a cut-off rest", () => {
+    expect(csvHeader('\uFEFFLogin,"Last, First",E-mail\r\nann,"Lee, Ann",a@exa')).toEqual(["Login", "Last, First", "E-mail"]);
+    expect(csvHeader('a,"two\nlines",c\nrest,"unclosed')).toEqual(["a", "two\nlines", "c"]);
+  });
+
+  it("refuses a first line that is no header", () => {
+    for (const head of ["", "\r\nusername\n", '"unclosed header']) {
+      expect(() => csvHeader(head), JSON.stringify(head)).toThrow(ApiError);
+    }
+  });
+});
+
+describe("a CSV column mapping", () => {
+  it("names the columns instead of the header, and drops ignored ones", async () => {
+    const text = 'Login,"Last, First",Skip\nann,"Lee, Ann",x\n';
+    const out: ParsedRow[] = [];
+    for await (const r of parseRows("csv", Readable.from([Buffer.from(text)]), { columns: ["username", "name.formatted", null] })) out.push(r);
+    expect(out).toEqual([{ row: 2, body: { username: "ann", name: { formatted: "Lee, Ann" } } }]);
   });
 });

@@ -1,6 +1,10 @@
 import { pipeline, Readable } from "node:stream";
 import { CsvError, parse as parseCsv } from "csv-parse";
+import { parse as parseCsvSync } from "csv-parse/sync";
+import type { BulkFormat } from "@/db/enums";
 import { invalidData, type DetailCode } from "@/lib/api/errors";
+import { BOOLEAN_ATTRIBUTE_PATHS } from "@/lib/users/attributes";
+import { columnPath } from "./columns";
 
 /**
  * Streaming readers of a bulk file: CSV (header of attribute paths), JSON Lines, or a JSON array
@@ -8,58 +12,75 @@ import { invalidData, type DetailCode } from "@/lib/api/errors";
  * A row that cannot become a body (bad JSON, wrong number of CSV fields) carries a problem and is
  * reported in the job's error report; a file that cannot be read at all is a 400.
  */
-export type BulkFormat = "csv" | "ndjson" | "json";
+export type { BulkFormat };
 
 export type RowProblem = { code: DetailCode; target: string; message: string };
 
 /** `row` is the number a person finds the row by: a spreadsheet's row (CSV), a line (JSON Lines), an element (JSON array). */
-export type ParsedRow = { row: number; body: Record<string, unknown> } | { row: number; problem: RowProblem; username?: string };
+/**
+ * `body` is whatever JSON value the row holds: a row that is valid JSON but no object is judged by
+ * the import's own rule 4, as the API judges such a body.
+ */
+export type ParsedRow = { row: number; body: unknown } | { row: number; problem: RowProblem; username?: string };
 
 /** The longest a single row may be: a body is at most a few KB (spec 2.1's profile limit is 16 KB). */
 export const MAX_ROW_BYTES = 64 * 1024;
 
-const BOOLEAN_PATHS = new Set(["emailVerified", "enabled", "mfaEnabled", "password.forceChange"]);
-/** Column names that are shorthands for a longer attribute path. */
-const COLUMN_ALIASES: Record<string, string> = { password: "password.value", population: "population.id" };
 const PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 
 const fileError = (message: string) => invalidData([{ code: "INVALID_VALUE", target: "file", message }]);
 
-export function parseRows(format: BulkFormat, input: Readable | AsyncIterable<Uint8Array>): AsyncGenerator<ParsedRow> {
+export type ParseOptions = {
+  /**
+   * CSV only: the attribute path of each column of the header, in order (null: ignore the
+   * column), instead of the header's own names. How the console wizard maps a file's columns.
+   */
+  columns?: readonly (string | null)[] | null;
+};
+
+export function parseRows(format: BulkFormat, input: Readable | AsyncIterable<Uint8Array>, options: ParseOptions = {}): AsyncGenerator<ParsedRow> {
   const source = input instanceof Readable ? input : Readable.from(input);
-  if (format === "csv") return csvRows(source);
+  if (format === "csv") return csvRows(source, options.columns ?? null);
   if (format === "ndjson") return ndjsonRows(source);
   return jsonArrayRows(source);
 }
 
-/** Maps the header row to attribute paths; refuses a header that cannot describe a user. */
-export function headerPaths(header: string[]): string[] {
-  const paths = header.map((h) => {
-    const name = h.trim();
-    return COLUMN_ALIASES[name] ?? name;
-  });
+/**
+ * Maps the header row (or the columns given for it) to attribute paths, null for an ignored
+ * column; refuses a header that cannot describe a user.
+ */
+export function headerPaths(header: string[], columns: readonly (string | null)[] | null = null): (string | null)[] {
+  // A mapping sent with the file is the caller's input: its problems name it, not the file.
+  const refuse = (message: string) => invalidData([{ code: "INVALID_VALUE", target: columns ? "columns" : "file", message }]);
+  if (columns && columns.length !== header.length) {
+    throw refuse(`The column mapping names ${columns.length} column${columns.length === 1 ? "" : "s"} but the file's header has ${header.length}.`);
+  }
+  const paths = (columns ?? header).map((name) => (name === null || name.trim() === "" ? null : columnPath(name)));
   const seen = new Set<string>();
   for (const [i, p] of paths.entries()) {
-    if (!PATH.test(p)) throw fileError(`Column ${i + 1} of the header ("${header[i]!.slice(0, 64)}") is not an attribute path such as name.given.`);
-    if (seen.has(p)) throw fileError(`The header names "${p}" twice.`);
+    if (p === null) continue;
+    if (!PATH.test(p)) {
+      throw refuse(`${columns ? "The mapping of column" : "Column"} ${i + 1} ("${(columns ? p : header[i]!).slice(0, 64)}") is not an attribute path such as name.given.`);
+    }
+    if (seen.has(p)) throw refuse(`${columns ? "The mapping" : "The header"} names "${p}" twice.`);
     for (const q of seen) {
-      if (q.startsWith(p + ".") || p.startsWith(q + ".")) throw fileError(`The header names both "${q}" and "${p}".`);
+      if (q.startsWith(p + ".") || p.startsWith(q + ".")) throw refuse(`${columns ? "The mapping" : "The header"} names both "${q}" and "${p}".`);
     }
     seen.add(p);
   }
-  if (!seen.has("username")) throw fileError("The header has no username column.");
+  if (!seen.has("username")) throw refuse(columns ? "No column is mapped to username." : "The header has no username column.");
   return paths;
 }
 
-/** One CSV record as a body: empty cells are left out; booleans are read from true/false. */
-export function recordToBody(paths: string[], record: string[]): Record<string, unknown> {
+/** One CSV record as a body: empty cells and ignored columns are left out; booleans are read from true/false. */
+export function recordToBody(paths: readonly (string | null)[], record: string[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (let i = 0; i < paths.length; i++) {
     const cell = record[i];
-    if (cell === undefined || cell === "") continue;
-    const path = paths[i]!;
+    const path = paths[i];
+    if (cell === undefined || cell === "" || !path) continue;
     let value: unknown = cell;
-    if (BOOLEAN_PATHS.has(path)) {
+    if (BOOLEAN_ATTRIBUTE_PATHS.has(path)) {
       const lower = cell.trim().toLowerCase();
       value = lower === "true" ? true : lower === "false" ? false : cell;
     }
@@ -74,21 +95,41 @@ export function recordToBody(paths: string[], record: string[]): Record<string, 
   return body;
 }
 
-async function* csvRows(source: Readable): AsyncGenerator<ParsedRow> {
-  // Blank lines are kept (as one empty field) so that row numbers match a spreadsheet's; a quoted
-  // field spanning several lines stays one record, hence one row.
-  const parser = parseCsv({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    max_record_size: MAX_ROW_BYTES,
-    // Files that mix CRLF and LF (edited by hand, or concatenated) are read line by line too.
-    record_delimiter: ["\r\n", "\n"],
-  });
+// Blank lines are kept (as one empty field) so that row numbers match a spreadsheet's; a quoted
+// field spanning several lines stays one record, hence one row.
+const CSV_OPTIONS = {
+  bom: true,
+  relax_column_count: true,
+  skip_empty_lines: false,
+  max_record_size: MAX_ROW_BYTES,
+  // Files that mix CRLF and LF (edited by hand, or concatenated) are read line by line too.
+  record_delimiter: ["\r\n", "\n"],
+};
+
+/**
+ * The header row of a CSV file from its first bytes, read by the same parser and options as a
+ * job reads the file: what the wizard shows for its column mapping (quoted cells, commas inside
+ * quotes, a byte order mark). Later rows, even cut off, are not read.
+ */
+export function csvHeader(head: string): string[] {
+  let records: string[][];
+  try {
+    records = parseCsvSync(head, { ...CSV_OPTIONS, to: 1 }) as string[][];
+  } catch (err) {
+    if (err instanceof CsvError) throw fileError(`The first line of the file is not a CSV header row: ${err.message.split(":")[0]}.`);
+    throw err;
+  }
+  const header = records[0];
+  if (!header || (header.length === 1 && header[0]!.trim() === "")) throw fileError("The first line of the file must be the header row.");
+  return header;
+}
+
+async function* csvRows(source: Readable, columns: readonly (string | null)[] | null): AsyncGenerator<ParsedRow> {
+  const parser = parseCsv(CSV_OPTIONS);
   // pipeline, not pipe: a source that failed before the parser was attached (an upload cut
   // short while the job was being created) still fails the parser instead of leaving it waiting.
   pipeline(source, parser, () => {});
-  let paths: string[] | null = null;
+  let paths: (string | null)[] | null = null;
   let row = 0;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
@@ -96,7 +137,7 @@ async function* csvRows(source: Readable): AsyncGenerator<ParsedRow> {
       const blank = record.length === 1 && record[0]!.trim() === "";
       if (!paths) {
         if (blank) throw fileError("The first line of the file must be the header row.");
-        paths = headerPaths(record);
+        paths = headerPaths(record, columns);
         continue;
       }
       if (blank) continue;
@@ -158,10 +199,7 @@ function jsonRow(row: number, text: string): ParsedRow {
   } catch {
     return { row, problem: { code: "INVALID_VALUE", target: "row", message: "The row is not valid JSON." } };
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return { row, problem: { code: "INVALID_VALUE", target: "row", message: "The row must be a JSON object." } };
-  }
-  return { row, body: value as Record<string, unknown> };
+  return { row, body: value };
 }
 
 /**

@@ -2,6 +2,7 @@ import "server-only";
 import { Readable, Transform } from "node:stream";
 import busboy from "busboy";
 import { ApiError, invalidRequest } from "@/lib/api/errors";
+import { formatOfFileName } from "./options";
 import type { BulkFormat } from "./parse";
 
 /**
@@ -67,11 +68,6 @@ const FORMAT_OF_TYPE: Record<string, BulkFormat> = {
   "application/json": "json",
 };
 
-function formatOfName(name: string | undefined): BulkFormat | null {
-  const ext = name?.toLowerCase().match(/\.([a-z]+)$/)?.[1];
-  return ext === "csv" ? "csv" : ext === "ndjson" || ext === "jsonl" ? "ndjson" : ext === "json" ? "json" : null;
-}
-
 export async function uploadSource(req: Request, type: string | null): Promise<UploadSource> {
   const query = Object.fromEntries(new URL(req.url).searchParams);
   if (!req.body) throw invalidRequest("The request has no body: send the file.");
@@ -89,7 +85,8 @@ export async function uploadSource(req: Request, type: string | null): Promise<U
   req.headers.forEach((v, k) => (headers[k] = v));
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers, limits: { files: 1, fields: 20, fieldSize: 1024 } });
+    // Option fields are short; `columns` (the wizard's column mapping) is the longest, at a few KB.
+    bb = busboy({ headers, limits: { files: 1, fields: 20, fieldSize: 16 * 1024 } });
   } catch {
     throw invalidRequest("The multipart body is not valid.");
   }
@@ -107,7 +104,7 @@ export async function uploadSource(req: Request, type: string | null): Promise<U
       }
       file = capped(stream, limit);
       fields.fileName ??= info.filename;
-      resolve({ file, format: FORMAT_OF_TYPE[info.mimeType?.toLowerCase()] ?? formatOfName(info.filename), fields });
+      resolve({ file, format: FORMAT_OF_TYPE[info.mimeType?.toLowerCase()] ?? formatOfFileName(info.filename), fields });
     });
     // After the file has begun, a broken body (say, no closing boundary) fails the file's stream.
     bb.on("error", () => {

@@ -13,13 +13,12 @@ export type ActionState = { ok?: boolean; message?: string; errors?: Record<stri
 export function actionError(err: unknown, targets: Record<string, string> = {}): ActionState {
   if (!(err instanceof ApiError)) throw err;
   const errors: Record<string, string[]> = {};
-  for (const d of err.details ?? []) {
-    if (d.code === "INSUFFICIENT_PERMISSIONS") continue;
-    const target = d.target ? (targets[d.target] ?? d.target) : undefined;
-    if (target) (errors[target] ??= []).push(d.message);
-  }
   const message = err.code === "ACCESS_FAILED" ? "You are not allowed to do this." : err.message;
-  if (err.code === "ACCESS_FAILED" && targets.ACCESS_FAILED) (errors[targets.ACCESS_FAILED] ??= []).push(message);
+  for (const d of err.details ?? []) {
+    const target = d.target ? (targets[d.target] ?? d.target) : undefined;
+    // A refusal the domain pinned on an attribute (a population the actor may not write) shows on its field.
+    if (target) (errors[target] ??= []).push(d.code === "INSUFFICIENT_PERMISSIONS" ? message : d.message);
+  }
   return { ok: false, message, errors };
 }
 

@@ -2,7 +2,8 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { gatewayUserTypes, gateways, type ExternalPassword, type GatewayConnectionSecurity, type GatewayNewUserLookup } from "@/db/schema";
-import { invalidData, requestFailed } from "@/lib/api/errors";
+import { requestFailed } from "@/lib/api/errors";
+import { checkGatewayLink } from "./link-rule";
 
 /**
  * A user's link to a gateway (spec 5): which gateway and user type, and the values by which the
@@ -16,26 +17,13 @@ export async function resolveGatewayLink(
   link: { id: string; userType: { id: string }; correlationAttributes?: Record<string, string> | null },
   targetPrefix: string,
 ): Promise<ExternalPassword> {
-  const [found] = await db
-    .select({ gatewayId: gateways.id, userTypeId: gatewayUserTypes.id, attributes: gatewayUserTypes.orderedCorrelationAttributes })
+  const rows = await db
+    .select({ userTypeId: gatewayUserTypes.id, attributes: gatewayUserTypes.orderedCorrelationAttributes })
     .from(gateways)
-    .leftJoin(gatewayUserTypes, and(eq(gatewayUserTypes.gatewayId, gateways.id), eq(gatewayUserTypes.id, link.userType.id.toLowerCase())))
+    .leftJoin(gatewayUserTypes, eq(gatewayUserTypes.gatewayId, gateways.id))
     .where(and(eq(gateways.id, link.id.toLowerCase()), eq(gateways.environmentId, environmentId)));
-  if (!found) throw invalidData([{ code: "INVALID_VALUE", target: `${targetPrefix}id`, message: "No gateway with this id exists in the environment." }]);
-  if (!found.userTypeId) throw invalidData([{ code: "INVALID_VALUE", target: `${targetPrefix}userType.id`, message: "The gateway has no user type with this id." }]);
-  const allowed = new Set(found.attributes ?? []);
-  const attrs = link.correlationAttributes ?? {};
-  const unknown = Object.keys(attrs).filter((k) => !allowed.has(k));
-  if (unknown.length) {
-    throw invalidData(
-      unknown.map((k) => ({
-        code: "INVALID_VALUE" as const,
-        target: `${targetPrefix}correlationAttributes.${k}`,
-        message: `"${k}" is not a link attribute of this user type (allowed: ${[...allowed].join(", ") || "none"}).`,
-      })),
-    );
-  }
-  return { gatewayId: found.gatewayId, userTypeId: found.userTypeId, correlationAttributes: attrs };
+  const userTypes = rows.length ? new Map(rows.flatMap((r) => (r.userTypeId ? [[r.userTypeId, r.attributes ?? []] as const] : []))) : undefined;
+  return checkGatewayLink(link, userTypes, targetPrefix);
 }
 
 export type LoadedLink = {

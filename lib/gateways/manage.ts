@@ -7,7 +7,7 @@ import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { forbidden, invalidData, notFound, type ErrorDetail } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { openSecret, sealSecret } from "@/lib/secrets";
-import { toFieldProblems } from "@/lib/users/schema";
+import { toFieldProblems } from "@/lib/api/validation";
 import { closeDirectory, type DirectorySettings } from "./directory";
 import { gatewaySchema, userTypeSchema, type GatewayInput, type UserTypeInput } from "./schema";
 

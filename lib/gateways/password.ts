@@ -10,8 +10,9 @@ import { log } from "@/lib/log";
 import { classifyPassword, hashPassword } from "@/lib/passwords";
 import { recordAudit } from "@/lib/audit";
 import { endAdminSessionsOf } from "@/lib/auth/sessions";
-import { parseUserBody, profileOf } from "@/lib/users/import-user";
-import { toFieldProblems } from "@/lib/users/schema";
+import { parseOrInvalid, toFieldProblems } from "@/lib/api/validation";
+import { userImportSchema } from "@/lib/users/schema";
+import { mergedProfile, profileOf, profileTooLarge } from "@/lib/users/user-row";
 import type { TargetUser } from "@/lib/users/target";
 import { directoryFor, DirectoryError, type Directory } from "./directory";
 import { loadLink, resolveGatewayLink, type LoadedLink } from "./links";
@@ -139,9 +140,9 @@ export async function checkGatewayPassword(actor: Actor, environmentId: string, 
 async function refreshProfile(actor: Actor, environmentId: string, u: TargetUser, entry: Entry, mappings: NonNullable<LoadedLink["userType"]["newUserLookup"]>["attributeMappings"]): Promise<void> {
   const { username: _username, ...mapped } = mapEntry(entry, mappings);
   if (Object.keys(mapped).length === 0) return;
-  let input: ReturnType<typeof parseUserBody>;
+  let input: ReturnType<typeof userImportSchema.parse>;
   try {
-    input = parseUserBody({ ...mapped, username: u.username, population: { id: u.populationId } }, "import");
+    input = parseOrInvalid(userImportSchema, { ...mapped, username: u.username, population: { id: u.populationId } });
   } catch (err) {
     const targets = err instanceof ApiError ? (err.details ?? []).map((d) => d.target) : [];
     log.warn("gateway profile refresh skipped: mapped values are not valid", { userId: u.id, targets });
@@ -150,11 +151,10 @@ async function refreshProfile(actor: Actor, environmentId: string, u: TargetUser
   const db = await getDb();
   const [current] = await db.select({ email: users.email, profile: users.profile }).from(users).where(eq(users.id, u.id));
   if (!current) return;
-  const fresh = profileOf(input);
-  const profile: UserProfile = { ...current.profile };
-  for (const [key, value] of Object.entries(fresh)) {
-    const old = profile[key];
-    profile[key] = value && typeof value === "object" && old && typeof old === "object" ? { ...(old as object), ...(value as object) } : value;
+  const profile: UserProfile = mergedProfile(current.profile, profileOf(input));
+  if (profileTooLarge(profile)) {
+    log.warn("gateway profile refresh skipped: the profile would exceed 16 KB", { userId: u.id });
+    return;
   }
   const email = "email" in mapped ? (input.email ?? null) : current.email;
   if (email === current.email && JSON.stringify(profile) === JSON.stringify(current.profile)) return;

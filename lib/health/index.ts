@@ -2,7 +2,7 @@ import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db";
+import { getDb, rows } from "@/db";
 import { log, safeError } from "@/lib/log";
 
 /**
@@ -41,8 +41,7 @@ export async function readiness(): Promise<Readiness> {
     applied = await withTimeout(
       (async () => {
         const db = await getDb();
-        const rows = (await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`)) as unknown;
-        const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { latest: string | null }[];
+        const list = rows<{ latest: string | null }>(await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`));
         return list[0]?.latest == null ? 0 : Number(list[0].latest);
       })(),
       DB_TIMEOUT_MS,

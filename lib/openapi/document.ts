@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { ON_CONFLICT } from "@/db/enums";
 import { userCreateSchema, userImportSchema } from "@/lib/users/schema";
 import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
 import { checkBodySchema, PASSWORD_CHECK_TYPE, PASSWORD_FORCE_CHANGE_TYPES, PASSWORD_SET_TYPE, setBodySchema } from "@/lib/users/password";
@@ -209,10 +210,18 @@ const OPS: Record<string, Record<string, Op>> = {
     post: {
       tag: "Bulk import",
       summary: "Start a bulk import job",
-      description: "A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field `file`) or as the raw body (text/csv, application/x-ndjson, application/json); options `dryRun` and `onConflict` (fail, skip, update) in the query string or as form fields before the file. Each row goes through the same rules as Create User (Import).",
+      description: `A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field \`file\`) or as the raw body (text/csv, application/x-ndjson, application/json); options \`dryRun\`, \`onConflict\` (${ON_CONFLICT.join(", ")}), \`defaultPopulationId\` and, for CSV, \`columns\` in the query string or as form fields before the file. Each row goes through the same rules, in the same order, as Create User (Import). onConflict=update changes an existing user's profile attributes, email, enabled, emailVerified and mfaEnabled; a row that also sets its password, lifecycle or identity provider is reported as an error.`,
       parameters: [
         { name: "dryRun", in: "query", required: false, schema: { type: "boolean" } },
-        { name: "onConflict", in: "query", required: false, schema: { type: "string", enum: ["fail", "skip", "update"] } },
+        { name: "onConflict", in: "query", required: false, schema: { type: "string", enum: [...ON_CONFLICT] } },
+        { name: "defaultPopulationId", in: "query", required: false, schema: { type: "string", format: "uuid" } },
+        {
+          name: "columns",
+          in: "query",
+          required: false,
+          description: 'CSV only: a JSON array with the attribute path of each header column, in order (null or "" to ignore a column), used instead of the header\'s own names.',
+          schema: { type: "string" },
+        },
       ],
       body: { "multipart/form-data": null, "text/csv": null, "application/x-ndjson": null, "application/json": null },
       ok: { "202": { description: "The job, accepted", schema: "UserImportJob" } },

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { ERROR_CODES } from "@/lib/api/errors";
+import { BULK_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
+import { ROLE_LABELS } from "@/lib/access";
+import { DETAIL_CODES, ERROR_CODES } from "@/lib/api/errors";
+import { LOWER_CASE_UUID_RE } from "@/lib/ids";
 import { userImportSchema, PROFILE_FIELDS } from "@/lib/users/schema";
 
 /**
@@ -8,16 +11,13 @@ import { userImportSchema, PROFILE_FIELDS } from "@/lib/users/schema";
  * taken from the import schema, so they cannot drift from what an import accepts; the test
  * test/openapi.test.ts validates real responses against the generated document.
  */
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+const uuid = z.string().regex(LOWER_CASE_UUID_RE);
 const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).meta({ description: "ISO-8601 UTC with milliseconds." });
 const link = z.object({ href: z.string() });
 const ref = z.object({ id: uuid });
 
 export const errorDetailSchema = z.object({
-  code: z.enum([
-    "REQUIRED_VALUE", "INVALID_VALUE", "EMPTY_VALUE", "SIZE_LIMIT_EXCEEDED", "OUT_OF_RANGE", "UNIQUENESS_VIOLATION",
-    "INVALID_FILTER", "INVALID_TOKEN", "INSUFFICIENT_PERMISSIONS", "LIMIT_EXCEEDED",
-  ]),
+  code: z.enum(DETAIL_CODES),
   target: z.string().optional().meta({ description: "The attribute path the problem is about, e.g. population.id." }),
   message: z.string(),
   innerError: z.record(z.string(), z.unknown()).optional(),
@@ -70,7 +70,7 @@ export const userSchema = z.object({
   ...profileShape,
   enabled: z.boolean(),
   mfaEnabled: z.boolean(),
-  lifecycle: z.object({ status: z.enum(["ACCOUNT_OK", "VERIFICATION_REQUIRED"]) }),
+  lifecycle: z.object({ status: z.enum(LIFECYCLE_STATUSES) }),
   identityProvider: z.object({ type: z.string(), id: uuid.optional() }),
   account: z.object({ canAuthenticate: z.boolean(), status: z.literal("OK") }),
   verifyStatus: z.literal("NOT_INITIATED"),
@@ -151,7 +151,7 @@ export const passwordStateSchema = z.object({
   _links: z.object({ self: link, user: link }),
   environment: ref,
   user: ref,
-  status: z.enum(["NO_PASSWORD", "OK", "MUST_CHANGE_PASSWORD", "PASSWORD_EXPIRED", "PASSWORD_LOCKED_OUT", "EXTERNAL"]),
+  status: z.enum(PASSWORD_STATUSES),
   lastChangedAt: timestamp.optional(),
   external: z
     .object({ gateway: z.object({ id: uuid, userType: ref, correlationAttributes: z.record(z.string(), z.string()) }) })
@@ -177,7 +177,7 @@ export const roleAssignmentSchema = z.object({
   _links: z.object({ self: link, role: link }),
   id: uuid,
   role: ref,
-  scope: z.object({ id: uuid, type: z.enum(["ORGANIZATION", "ENVIRONMENT", "POPULATION"]) }),
+  scope: z.object({ id: uuid, type: z.enum(SCOPE_TYPES) }),
   environment: ref,
   readOnly: z.boolean(),
   createdAt: timestamp,
@@ -186,9 +186,9 @@ export const roleAssignmentSchema = z.object({
 export const roleSchema = z.object({
   _links: z.object({ self: link }),
   id: uuid,
-  name: z.enum(["Environment Admin", "Identity Data Admin", "Identity Data Read Only"]),
+  name: z.enum(ROLES.map((r) => ROLE_LABELS[r]) as [string, ...string[]]),
   description: z.string(),
-  applicableTo: z.array(z.enum(["ORGANIZATION", "ENVIRONMENT", "POPULATION"])),
+  applicableTo: z.array(z.enum(SCOPE_TYPES)),
 });
 
 export const healthSchema = z.object({ status: z.literal("UP") });
@@ -202,11 +202,11 @@ export const readinessSchema = z.object({
 export const userImportJobSchema = z.object({
   id: uuid,
   environment: ref,
-  status: z.enum(["UPLOADING", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED"]),
-  format: z.enum(["csv", "ndjson", "json"]),
+  status: z.enum(USER_IMPORT_JOB_STATUSES),
+  format: z.enum(BULK_FORMATS),
   fileName: z.string().nullable(),
   dryRun: z.boolean(),
-  onConflict: z.enum(["fail", "skip", "update"]),
+  onConflict: z.enum(ON_CONFLICT),
   defaultPopulation: ref.nullable(),
   counts: z.object({
     total: z.number().int(),

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { ROLES, type RoleName } from "@/db/schema";
+import { ROLES, SCOPE_TYPES, type RoleName } from "@/db/schema";
 import { ROLE_LABELS, ROLE_SCOPES } from "@/lib/access";
 import { invalidData } from "@/lib/api/errors";
+import { UUID_RE } from "@/lib/ids";
 
 /**
  * The roles as API resources (GET /roles), PingOne-style: each has a fixed id that never
@@ -44,8 +45,6 @@ export function resolveRole(ref: { id?: string | null; name?: string | null }): 
   return role;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Body of POST .../applications (a worker application). */
 export const applicationCreateSchema = z.object({
   name: z.string().min(1).max(256).meta({ description: "Display name of the worker application." }),
@@ -57,10 +56,10 @@ export const applicationCreateSchema = z.object({
 /** Body of POST .../applications/{appID}/roleAssignments. */
 export const roleAssignmentCreateSchema = z.object({
   role: z
-    .object({ id: z.string().regex(UUID).optional(), name: z.string().min(1).optional() })
+    .object({ id: z.string().regex(UUID_RE).optional(), name: z.string().min(1).optional() })
     .refine((r) => r.id !== undefined || r.name !== undefined, { message: "Give role.id or role.name." }),
   scope: z.object({
-    type: z.enum(["ORGANIZATION", "ENVIRONMENT", "POPULATION"]),
-    id: z.string().regex(UUID),
+    type: z.enum(SCOPE_TYPES),
+    id: z.string().regex(UUID_RE),
   }),
 });

@@ -1,347 +1,155 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
-import {
-  environments,
-  gatewayUserTypes,
-  gateways,
-  identityProviders,
-  populations,
-  users,
-  type ExternalPassword,
-  type IdentityProviderType,
-  type NewUserRow,
-  type PasswordPolicy,
-  type PasswordStatus,
-} from "@/db/schema";
-import { reach, reaches, requirePopulationAccess, type Actor } from "@/lib/access";
-import { driverError, invalidData, notFound, uniquenessViolation, type ApiError } from "@/lib/api/errors";
-import { auditActor } from "@/lib/audit";
+import { getDb } from "@/db";
+import type { Actor } from "@/lib/access";
+import { ApiError, driverError, notFound } from "@/lib/api/errors";
+import { auditRow } from "@/lib/audit";
 import { uuidv7 } from "@/lib/ids";
-import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword } from "@/lib/passwords";
-import { PROFILE_FIELDS, toFieldProblems, userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
-import type { UserResourceSource } from "./resource";
-import { insertUsersWithAudit, type UserAudit, type UserVerificationWrite } from "./insert-users";
+import { hashPassword } from "@/lib/passwords";
 import { prepareVerification } from "@/lib/verification/prepare";
 import { nudgeOutboxSender } from "@/lib/verification/nudge";
+import { decideImports, environmentFacts, type CreatePlan, type ImportContext, type ImportMode, type UpdatePlan } from "./import-decision";
+import { insertUsersWithAudit, type UserInsert } from "./insert-users";
+import type { UserResourceSource } from "./resource";
+import { passwordKind, storedPasswordValue } from "./stored-password";
+import type { UserUpdate } from "./update-users";
+import { newUserRow, profileOf } from "./user-row";
 
-export type ImportMode = "import" | "create";
+export type { ImportMode };
 
-const MAX_PROFILE_BYTES = 16 * 1024;
+/** What an HTTP entry point hands over: the body and which operation its media type asks for. */
+export type ImportRequest = { mode: ImportMode; body: unknown };
 
 /**
- * Create User (Import), spec 2: the one domain function behind the API, the console form and
- * the bulk importer. Checks run in the contract's order (2.2, rules 4-9); the user, its
- * password and the audit event are written in one transaction.
+ * Create User (Import) and plain Create User, spec 2: the one domain function behind the API and
+ * the console form (a bulk job decides its rows with the same decideImports, a batch at a time).
+ * The user, its password, its verification email and the audit event are written in one statement.
  */
-export async function importUser(
-  actor: Actor,
-  environmentId: string,
-  body: unknown,
-  mode: ImportMode = "import",
-): Promise<UserResourceSource> {
-  const db = await getDb();
-  const input = parseUserBody(body, mode);
-  const prepared = await prepareUserImport(db, actor, environmentId, input, mode);
-  const { row } = prepared;
-  try {
-    await insertUsersWithAudit(db, [prepared]);
-  } catch (err) {
-    throw await insertFailure(err, db, actor, environmentId, row.populationId, input);
-  }
-  if (prepared.verification) nudgeOutboxSender();
-
-  return {
-    id: row.id!,
-    environmentId,
-    populationId: row.populationId,
-    username: row.username,
-    email: row.email ?? null,
-    emailVerified: row.emailVerified!,
-    enabled: row.enabled!,
-    mfaEnabled: row.mfaEnabled!,
-    lifecycleStatus: row.lifecycleStatus!,
-    identityProviderId: row.identityProviderId ?? null,
-    identityProviderType: prepared.identityProviderType,
-    profile: row.profile!,
-    createdAt: row.createdAt!,
-    updatedAt: row.updatedAt!,
-  };
+export async function importUser(actor: Actor, environmentId: string, body: unknown, mode: ImportMode = "import"): Promise<UserResourceSource> {
+  return importUserRequest(actor, environmentId, async () => ({ mode, body }));
 }
 
-export type PreparedUserImport = {
-  row: NewUserRow & { populationId: string };
-  audit: UserAudit;
-  identityProviderType: IdentityProviderType | null;
-  /** Spec 4: the code and email of a VERIFICATION_REQUIRED import, written with the user. */
-  verification: UserVerificationWrite | null;
-};
+/**
+ * The same, for an entry point whose own reading of the request may refuse it (415 for a media
+ * type, 400 for malformed JSON): `read` runs inside, so that rule 2 (an unknown environment is
+ * 404) comes before those refusals as before every other rule.
+ */
+export async function importUserRequest(actor: Actor, environmentId: string, read: () => Promise<ImportRequest>): Promise<UserResourceSource> {
+  const db = await getDb();
+  let request: ImportRequest;
+  try {
+    request = await read();
+  } catch (err) {
+    if (err instanceof ApiError && !(await environmentFacts(db, environmentId))) throw notFound("The environment was not found.");
+    throw err;
+  }
+  const ctx: ImportContext = { actor, environmentId, mode: request.mode, onConflict: "fail" };
+  // The common import reads nothing before its insert: the insert's foreign keys and unique index
+  // check the population and the username. Every refusal is then judged on all facts, in order.
+  let decision = (await decideImports(db, ctx, [request.body], { constraints: "database" }))[0]!;
+  for (let attempt = 1; ; attempt++) {
+    if (decision.kind !== "create") decision = (await decideImports(db, ctx, [request.body]))[0]!;
+    if (decision.kind === "fail") throw decision.error;
+    if (decision.kind !== "create") throw new Error(`an import with onConflict=fail was decided as ${decision.kind}`);
+    const prepared = await prepareCreate(ctx, decision.plan);
+    try {
+      await insertUsersWithAudit(db, [prepared.insert]);
+    } catch (err) {
+      const code = driverError(err)?.code;
+      // A constraint said no (or a concurrent import took the username first): decide again on every fact.
+      if ((code === "23505" || code === "23503") && attempt < 3) {
+        decision = (await decideImports(db, ctx, [request.body]))[0]!;
+        continue;
+      }
+      throw err;
+    }
+    if (prepared.insert.verification) nudgeOutboxSender();
+    return prepared.resource;
+  }
+}
 
 export type PrepareOptions = {
-  /** The population for a body without population.id (bulk jobs resolve it once per batch). */
-  defaultPopulationId?: string;
-  /** Hashes a cleartext password (bulk jobs hash on a worker pool). */
+  /** Hashes a cleartext password (argon2id); bulk jobs pass their own to bound concurrency. */
   hash?: (cleartext: string) => Promise<string>;
-  /** Extra audit details (bulk jobs record their job and row). */
+  /** Extra audit details (a bulk job records its job and row). */
   auditDetails?: Record<string, unknown>;
+  now?: Date;
 };
 
-/**
- * Rules 5-9 for one parsed body, up to the write: population, access, references, password
- * policy and hashing. Returns the user row and its audit event, ready for insertUsersWithAudit.
- * Used by importUser (one row) and by bulk jobs (many rows, one statement per batch).
- */
-export async function prepareUserImport(
-  db: Executor,
-  actor: Actor,
-  environmentId: string,
-  input: UserImportInput,
-  mode: ImportMode,
-  opts: PrepareOptions = {},
-): Promise<PreparedUserImport> {
-  const populationId = input.population?.id ?? opts.defaultPopulationId ?? (await defaultPopulationId(db, environmentId));
-  requirePopulationAccess(actor, "users:write", environmentId, populationId);
-
-  const passwordValue = input.password?.value ?? null;
-  const cleartext = passwordValue !== null && classifyPassword(passwordValue).kind === "cleartext";
-  // The common import (pre-encoded or no password, no provider, no gateway) reads nothing
-  // first: the insert's foreign keys check the environment and population. Other imports need
-  // the environment's policy or the referenced provider and gateway, and look them up.
-  const refs =
-    cleartext || input.identityProvider?.id || input.password?.external?.gateway
-      ? await resolveReferences(db, environmentId, populationId, input)
-      : NO_REFERENCES;
-
-  let passwordHash: string | null = null;
-  if (passwordValue !== null && cleartext) {
-    const broken = checkPasswordPolicy(passwordValue, { username: input.username, email: input.email }, refs.policy);
-    if (broken) {
-      // Rule 8 (uniqueness) is reported before rule 9 (policy).
-      if (await usernameTaken(db, environmentId, input.username)) {
-        throw await uniquenessError(db, actor, environmentId, input.username);
-      }
-      throw invalidData([{ code: "INVALID_VALUE", target: "password.value", message: broken }]);
-    }
-    passwordHash = await (opts.hash ?? hashPassword)(passwordValue);
-  } else if (passwordValue !== null) {
-    passwordHash = passwordValue;
-  }
-
-  const now = new Date();
-  const external = refs.external;
-  const passwordStatus: PasswordStatus = external
-    ? "EXTERNAL"
-    : passwordHash
-      ? input.password?.forceChange
-        ? "MUST_CHANGE_PASSWORD"
-        : "OK"
-      : "NO_PASSWORD";
-
-  const row = {
+/** The write of a decided create: the complete user row, its stored password, audit event and verification email. */
+export async function prepareCreate(ctx: ImportContext, plan: CreatePlan, opts: PrepareOptions = {}): Promise<{ insert: UserInsert; resource: UserResourceSource }> {
+  const now = opts.now ?? new Date();
+  const { input } = plan;
+  const row = newUserRow({
     id: uuidv7(),
-    environmentId,
-    populationId,
-    username: input.username,
-    email: input.email ?? null,
-    emailVerified: input.emailVerified ?? false,
-    enabled: input.enabled ?? true,
-    mfaEnabled: input.mfaEnabled ?? false,
-    lifecycleStatus: input.lifecycle?.status ?? "ACCOUNT_OK",
-    identityProviderId: refs.identityProvider?.id ?? null,
-    profile: profileOf(input),
-    passwordHash,
-    passwordStatus,
-    passwordChangedAt: passwordHash ? now : null,
-    externalPassword: external,
+    environmentId: ctx.environmentId,
+    populationId: plan.populationId,
+    input,
+    identityProviderId: plan.identityProvider?.id ?? null,
+    passwordHash: plan.password ? await storedPasswordValue(plan.password, opts.hash ?? hashPassword) : null,
+    externalPassword: plan.external,
+    now,
+  });
+  const audit = {
+    ...auditRow(ctx.actor, ctx.environmentId, ctx.mode === "import" ? "USER.IMPORTED" : "USER.CREATED", { type: "USER", id: row.id }, {
+      populationId: row.populationId,
+      passwordStatus: row.passwordStatus,
+      passwordKind: plan.password?.kind ?? passwordKind(null),
+      ...opts.auditDetails,
+    }),
     createdAt: now,
-    updatedAt: now,
-  } satisfies NewUserRow;
-
+  };
+  const verification =
+    row.lifecycleStatus === "VERIFICATION_REQUIRED" && input.lifecycle?.suppressVerificationCode !== true && row.email
+      ? await prepareVerification(row.id, row.username, row.email, now)
+      : null;
   return {
-    row,
-    audit: {
-      id: uuidv7(),
-      action: mode === "import" ? "USER.IMPORTED" : "USER.CREATED",
-      ...auditActor(actor),
-      details: { populationId, passwordStatus, passwordKind: passwordKind(passwordValue), ...opts.auditDetails },
+    insert: { row, audit, verification },
+    resource: {
+      id: row.id,
+      environmentId: row.environmentId,
+      populationId: row.populationId,
+      username: row.username,
+      email: row.email,
+      emailVerified: row.emailVerified,
+      enabled: row.enabled,
+      mfaEnabled: row.mfaEnabled,
+      lifecycleStatus: row.lifecycleStatus,
+      identityProviderId: row.identityProviderId,
+      identityProviderType: plan.identityProvider?.type ?? null,
+      profile: row.profile,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     },
-    identityProviderType: refs.identityProvider?.type ?? null,
-    verification:
-      row.lifecycleStatus === "VERIFICATION_REQUIRED" && input.lifecycle?.suppressVerificationCode !== true && row.email
-        ? await prepareVerification(row.id, row.username, row.email, now)
-        : null,
   };
 }
 
-/** Rule 4: the body is an object matching spec 2.1. Exported for the bulk row validator. */
-export function parseUserBody(body: unknown, mode: ImportMode): UserImportInput {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "body", message: "The body must be a JSON object." }]);
-  }
-  const parsed = (mode === "import" ? userImportSchema : userCreateSchema).safeParse(body, { reportInput: true });
-  if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
-  const input = parsed.data as UserImportInput;
-  if (new TextEncoder().encode(JSON.stringify(profileOf(input))).byteLength > MAX_PROFILE_BYTES) {
-    throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "body", message: "The user's profile attributes exceed 16 KB." }]);
-  }
-  return input;
-}
-
-export function profileOf(input: UserImportInput): Record<string, unknown> {
-  const profile: Record<string, unknown> = {};
-  for (const key of PROFILE_FIELDS) {
-    const v = input[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v === "object") {
-      const inner = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== null));
-      if (Object.keys(inner).length) profile[key] = inner;
-    } else {
-      profile[key] = v;
-    }
-  }
-  return profile;
-}
-
-function passwordKind(value: string | null): string {
-  if (value === null) return "none";
-  const c = classifyPassword(value);
-  return c.kind === "encoded" ? c.scheme : "cleartext";
-}
-
-async function defaultPopulationId(db: Executor, environmentId: string): Promise<string> {
-  const [env] = await db
-    .select({ id: environments.id, populationId: populations.id })
-    .from(environments)
-    .leftJoin(populations, and(eq(populations.environmentId, environments.id), eq(populations.isDefault, true)))
-    .where(eq(environments.id, environmentId));
-  if (!env) throw notFound("The environment was not found.");
-  if (!env.populationId) {
-    throw invalidData([{ code: "REQUIRED_VALUE", target: "population.id", message: "The environment has no default population: send population.id." }]);
-  }
-  return env.populationId;
-}
-
-type References = {
-  policy: PasswordPolicy;
-  identityProvider: { id: string; type: IdentityProviderType } | null;
-  external: ExternalPassword | null;
-};
-
-/** Rules 6 and 7: everything the body refers to exists in this environment. */
-async function resolveReferences(
-  db: Executor,
-  environmentId: string,
-  populationId: string,
-  input: UserImportInput,
-): Promise<References> {
-  const [env] = await db
-    .select({ policy: environments.passwordPolicy, populationId: populations.id })
-    .from(environments)
-    .leftJoin(populations, and(eq(populations.id, populationId), eq(populations.environmentId, environments.id)))
-    .where(eq(environments.id, environmentId));
-  if (!env) throw notFound("The environment was not found.");
-  if (!env.populationId) throw populationMissing();
-
-  let identityProvider: References["identityProvider"] = null;
-  const idpId = input.identityProvider?.id;
-  if (idpId) {
-    const [idp] = await db
-      .select({ id: identityProviders.id, type: identityProviders.type })
-      .from(identityProviders)
-      .where(and(eq(identityProviders.id, idpId), eq(identityProviders.environmentId, environmentId)));
-    if (!idp) throw identityProviderMissing();
-    identityProvider = idp;
-  }
-
-  let external: ExternalPassword | null = null;
-  const gw = input.password?.external?.gateway;
-  if (gw) {
-    const [found] = await db
-      .select({ gatewayId: gateways.id, userTypeId: gatewayUserTypes.id, attributes: gatewayUserTypes.orderedCorrelationAttributes })
-      .from(gateways)
-      .leftJoin(gatewayUserTypes, and(eq(gatewayUserTypes.gatewayId, gateways.id), eq(gatewayUserTypes.id, gw.userType.id)))
-      .where(and(eq(gateways.id, gw.id), eq(gateways.environmentId, environmentId)));
-    if (!found) {
-      throw invalidData([{ code: "INVALID_VALUE", target: "password.external.gateway.id", message: "No gateway with this id exists in the environment." }]);
-    }
-    if (!found.userTypeId) {
-      throw invalidData([{ code: "INVALID_VALUE", target: "password.external.gateway.userType.id", message: "The gateway has no user type with this id." }]);
-    }
-    const allowed = new Set(found.attributes ?? []);
-    const attrs = gw.correlationAttributes ?? {};
-    const unknown = Object.keys(attrs).filter((k) => !allowed.has(k));
-    if (unknown.length) {
-      throw invalidData(
-        unknown.map((k) => ({
-          code: "INVALID_VALUE" as const,
-          target: `password.external.gateway.correlationAttributes.${k}`,
-          message: `"${k}" is not a link attribute of this user type (allowed: ${[...allowed].join(", ") || "none"}).`,
-        })),
-      );
-    }
-    external = { gatewayId: found.gatewayId, userTypeId: found.userTypeId, correlationAttributes: attrs };
-  }
-
-  if (identityProvider && external) {
-    throw invalidData([{ code: "INVALID_VALUE", target: "identityProvider.id", message: "A user of an external gateway cannot have an identity provider: send identityProvider as null or leave it out." }]);
-  }
-
-  return { policy: env.policy ?? DEFAULT_PASSWORD_POLICY, identityProvider, external };
-}
-
-const NO_REFERENCES: References = { policy: DEFAULT_PASSWORD_POLICY, identityProvider: null, external: null };
-
-/**
- * Turns a failed insert into the contract's answer, in the contract's order: a missing
- * environment is 404, a missing population (rule 6) comes before a taken username (rule 8).
- * These reads run only on the failure path.
- */
-async function insertFailure(
-  err: unknown,
-  db: Executor,
-  actor: Actor,
-  environmentId: string,
-  populationId: string,
-  input: UserImportInput,
-): Promise<unknown> {
-  const d = driverError(err);
-  if (d?.code !== "23505" && d?.code !== "23503") return err;
-  const [env] = await db
-    .select({ id: environments.id, populationId: populations.id })
-    .from(environments)
-    .leftJoin(populations, and(eq(populations.id, populationId), eq(populations.environmentId, environments.id)))
-    .where(eq(environments.id, environmentId));
-  if (!env) return notFound("The environment was not found.");
-  if (!env.populationId) return populationMissing();
-  if (d.code === "23505" && d.constraint === "users_env_username_uq") {
-    return uniquenessError(db, actor, environmentId, input.username);
-  }
-  if (d.code === "23503" && d.constraint === "users_identity_provider_fk") return identityProviderMissing();
-  return err;
-}
-
-export const populationMissing = () =>
-  invalidData([{ code: "INVALID_VALUE", target: "population.id", message: "No population with this id exists in the environment." }]);
-const identityProviderMissing = () =>
-  invalidData([{ code: "INVALID_VALUE", target: "identityProvider.id", message: "No identity provider with this id exists in the environment." }]);
-
-async function usernameTaken(db: Executor, environmentId: string, username: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.environmentId, environmentId), sql`lower(${users.username}) = lower(${username})`));
-  return !!row;
-}
-
-/**
- * Rule 8's answer. The conflicting user's id is given only to a caller who may read it, so that
- * a population-scoped caller learns nothing about users elsewhere.
- */
-export async function uniquenessError(db: Executor, actor: Actor, environmentId: string, username: string): Promise<ApiError> {
-  const [existing] = await db
-    .select({ id: users.id, populationId: users.populationId })
-    .from(users)
-    .where(and(eq(users.environmentId, environmentId), sql`lower(${users.username}) = lower(${username})`));
-  const readable = existing && reaches(reach(actor, "users:read", environmentId), existing.populationId);
-  return uniquenessViolation(readable ? { existingId: existing.id } : undefined);
+/** The write of a decided update (onConflict=update) and its audit event, which names what the row set. */
+export function prepareUpdate(ctx: ImportContext, plan: UpdatePlan, opts: Omit<PrepareOptions, "hash"> = {}): UserUpdate {
+  const now = opts.now ?? new Date();
+  const { input } = plan;
+  const values = {
+    id: plan.userId,
+    email: input.email ?? null,
+    profile: plan.profile,
+    enabled: input.enabled ?? null,
+    emailVerified: input.emailVerified ?? null,
+    mfaEnabled: input.mfaEnabled ?? null,
+    updatedAt: now,
+  };
+  // What the row set, by attribute name (never a value): the audit trail of a bulk update.
+  const attributes = [
+    ...(["email", "enabled", "emailVerified", "mfaEnabled"] as const).filter((k) => values[k] !== null),
+    ...Object.keys(profileOf(input)),
+  ];
+  return {
+    values,
+    version: plan.version,
+    audit: {
+      ...auditRow(ctx.actor, ctx.environmentId, "USER.UPDATED", { type: "USER", id: plan.userId }, {
+        attributes,
+        ...opts.auditDetails,
+      }),
+      createdAt: now,
+    },
+  };
 }

@@ -2,21 +2,16 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db";
-import { environments, users, type ExternalPassword, type PasswordStatus } from "@/db/schema";
+import { users, type ExternalPassword, type PasswordStatus } from "@/db/schema";
 import type { Actor } from "@/lib/access";
 import { invalidData, requestFailed } from "@/lib/api/errors";
-import {
-  checkPasswordPolicy,
-  classifyPassword,
-  DEFAULT_PASSWORD_POLICY,
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-} from "@/lib/passwords";
+import { parseOrInvalid } from "@/lib/api/validation";
+import { hashPassword, needsRehash, verifyPassword } from "@/lib/passwords";
 import { endAdminSessionsOf } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/audit";
 import { checkGatewayPassword, isGatewayUser, linkUserToGateway, setGatewayPassword } from "@/lib/gateways/password";
-import { passwordValueSchema, toFieldProblems } from "./schema";
+import { passwordValueSchema } from "./schema";
+import { decidePassword, environmentPasswordPolicy, passwordKind, policyOf, storedPasswordValue } from "./stored-password";
 import { findTargetUser, type TargetUser } from "./target";
 
 /** Media types of the password operations (spec 3.4). */
@@ -89,25 +84,15 @@ export const setBodySchema = z.object({
 export async function setPassword(actor: Actor, environmentId: string, userId: string, body: unknown): Promise<PasswordState> {
   const db = await getDb();
   const u = await findTargetUser(db, actor, environmentId, userId, "users:write");
-  const parsed = setBodySchema.safeParse(body ?? {}, { reportInput: true });
-  if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
+  const { value, forceChange, bypassPolicy } = parseOrInvalid(setBodySchema, body ?? {});
   refuseIdentityProviderUser(u);
   // Spec 5.3: the directory takes the new password, where the user type allows it.
-  if (isGatewayUser(u)) return stateOf({ ...u, ...(await setGatewayPassword(actor, environmentId, u, parsed.data)) });
+  if (isGatewayUser(u)) return stateOf({ ...u, ...(await setGatewayPassword(actor, environmentId, u, { value, forceChange, bypassPolicy })) });
 
-  const { value, forceChange, bypassPolicy } = parsed.data;
-  const kind = classifyPassword(value);
-  let stored: string;
-  if (kind.kind === "cleartext") {
-    if (!bypassPolicy) {
-      const [env] = await db.select({ policy: environments.passwordPolicy }).from(environments).where(eq(environments.id, environmentId));
-      const broken = checkPasswordPolicy(value, { username: u.username, email: u.email }, env?.policy ?? DEFAULT_PASSWORD_POLICY);
-      if (broken) throw invalidData([{ code: "INVALID_VALUE", target: "value", message: broken }]);
-    }
-    stored = await hashPassword(value);
-  } else {
-    stored = value;
-  }
+  const policy = bypassPolicy ? null : policyOf(await environmentPasswordPolicy(db, environmentId));
+  const decision = decidePassword(value, u, policy);
+  if (decision.problem) throw invalidData([{ code: "INVALID_VALUE", target: "value", message: decision.problem }]);
+  const stored = await storedPasswordValue(decision);
 
   const now = new Date();
   const status: PasswordStatus = forceChange ? "MUST_CHANGE_PASSWORD" : "OK";
@@ -116,9 +101,9 @@ export async function setPassword(actor: Actor, environmentId: string, userId: s
     // A new password ends the user's console sessions (finding F6): whoever held the old one is out.
     await endAdminSessionsOf(tx, u.id);
     await recordAudit(tx, actor, environmentId, "USER.PASSWORD_SET", { type: "USER", id: u.id }, {
-      passwordKind: kind.kind === "encoded" ? kind.scheme : "cleartext",
+      passwordKind: decision.kind,
       forceChange: !!forceChange,
-      policyBypassed: kind.kind === "cleartext" && !!bypassPolicy,
+      policyBypassed: decision.cleartext && !!bypassPolicy,
     });
   });
   return stateOf({ ...u, passwordStatus: status, passwordChangedAt: now });
@@ -136,20 +121,19 @@ export const checkBodySchema = z.object({ password: z.string({ error: "password 
 export async function checkPassword(actor: Actor, environmentId: string, userId: string, body: unknown): Promise<PasswordState> {
   const db = await getDb();
   const u = await findTargetUser(db, actor, environmentId, userId, "users:write");
-  const parsed = checkBodySchema.safeParse(body ?? {}, { reportInput: true });
-  if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
+  const checked = parseOrInvalid(checkBodySchema, body ?? {});
   refuseIdentityProviderUser(u);
   // Spec 5.2: the directory checks the password (and, for PING_ONE authority, it migrates here).
-  if (isGatewayUser(u)) return stateOf({ ...u, ...(await checkGatewayPassword(actor, environmentId, u, parsed.data.password)) });
+  if (isGatewayUser(u)) return stateOf({ ...u, ...(await checkGatewayPassword(actor, environmentId, u, checked.password)) });
   if (u.passwordStatus === "NO_PASSWORD" || !u.passwordHash) {
     throw requestFailed("The user has no password to check: set one first.");
   }
 
   const stored = u.passwordHash;
-  if (!(await verifyPassword(stored, parsed.data.password))) {
+  if (!(await verifyPassword(stored, checked.password))) {
     throw invalidData([{ code: "INVALID_VALUE", target: "password", message: "The password does not match." }]);
   }
-  await upgradeStoredHash({ actor, environmentId, userId: u.id, stored, cleartext: parsed.data.password });
+  await upgradeStoredHash({ actor, environmentId, userId: u.id, stored, cleartext: checked.password });
   return stateOf(u);
 }
 
@@ -163,7 +147,6 @@ export async function upgradeStoredHash(v: { actor: Actor; environmentId: string
   if (!needsRehash(v.stored)) return;
   const db = await getDb();
   const fresh = await hashPassword(v.cleartext);
-  const from = classifyPassword(v.stored);
   await db.transaction(async (tx) => {
     const changed = await tx
       .update(users)
@@ -172,7 +155,7 @@ export async function upgradeStoredHash(v: { actor: Actor; environmentId: string
       .returning({ id: users.id });
     if (changed.length) {
       await recordAudit(tx, v.actor, v.environmentId, "USER.PASSWORD_UPGRADED", { type: "USER", id: v.userId }, {
-        from: from.kind === "encoded" ? from.scheme : "unknown",
+        from: passwordKind(v.stored),
         to: "argon2id",
       });
     }

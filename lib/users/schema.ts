@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { LIFECYCLE_STATUSES } from "@/db/enums";
+import type { DetailCode } from "@/lib/api/errors";
+import { UUID_RE } from "@/lib/ids";
 import { classifyPassword } from "@/lib/passwords/classify";
 
 /**
@@ -6,13 +9,12 @@ import { classifyPassword } from "@/lib/passwords/classify";
  * (through zodResolver), its server action and the bulk row validator. Plain create and import
  * are derived from one base so that a rule is written once.
  *
- * Refinements carry a PingOne detail code in `params.code`; toFieldProblems derives the code of
- * the other issues. Messages never echo the value sent (it may be a password).
+ * Refinements carry a PingOne detail code in `params.code`; toFieldProblems (lib/api/validation)
+ * derives the code of the other issues. Messages never echo the value sent (it may be a password).
+ * Browser-safe: the console form validates with it as you type.
  */
-type DetailCode = "REQUIRED_VALUE" | "INVALID_VALUE" | "EMPTY_VALUE" | "SIZE_LIMIT_EXCEEDED" | "OUT_OF_RANGE";
 
 const codePoints = (s: string) => [...s].length;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Letters, marks, spaces, symbols, digits and punctuation: no control or format characters.
 const USERNAME_CHARS = /^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]+$/u;
 
@@ -48,7 +50,7 @@ const bool = () => z.boolean({ error: typeError("true or false") }).nullish();
 
 const uuidRef = z
   .string({ error: typeError("a UUID string") })
-  .regex(UUID, { message: "Must be a UUID." });
+  .regex(UUID_RE, { message: "Must be a UUID." });
 
 const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, { error: typeError("an object") });
 
@@ -143,9 +145,7 @@ const importOnlyShape = {
   }).nullish(),
   lifecycle: object({
     status: z
-      .enum(["ACCOUNT_OK", "VERIFICATION_REQUIRED"], {
-        error: () => "Must be ACCOUNT_OK or VERIFICATION_REQUIRED.",
-      })
+      .enum(LIFECYCLE_STATUSES, { error: () => `Must be ${LIFECYCLE_STATUSES.join(" or ")}.` })
       .nullish(),
     suppressVerificationCode: bool(),
   }).nullish(),
@@ -195,25 +195,3 @@ export const userCreateSchema = object({
 export type UserImportInput = z.output<typeof userImportSchema>;
 export type UserCreateInput = z.output<typeof userCreateSchema>;
 export type UserImportFormValues = z.input<typeof userImportSchema>;
-
-export type FieldProblem = { target: string; code: DetailCode; message: string };
-
-/**
- * Zod issues as PingOne details: one per problem, target = the attribute path. Parse with
- * `{ reportInput: true }` so that a missing attribute is told apart (REQUIRED_VALUE).
- */
-export function toFieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
-    const params = (issue as { params?: { code?: DetailCode } }).params;
-    let code: DetailCode = params?.code ?? "INVALID_VALUE";
-    // Needs a parse with `reportInput: true`; the input itself is never put into a problem.
-    if (!params?.code && issue.code === "invalid_type" && "input" in issue && issue.input === undefined) code = "REQUIRED_VALUE";
-    if (!params?.code && issue.code === "too_big") code = "SIZE_LIMIT_EXCEEDED";
-    if (!params?.code && issue.code === "too_small") code = "EMPTY_VALUE";
-    let target = issue.path.length ? issue.path.map(String).join(".") : "body";
-    // PingOne names the attribute a client must send: population.id, not its wrapper object.
-    if (target === "population" && code === "REQUIRED_VALUE") target = "population.id";
-    const message = issue.path.length === 0 && issue.code === "invalid_type" ? "The body must be a JSON object." : issue.message;
-    return { target, code, message };
-  });
-}

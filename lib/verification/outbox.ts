@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import { rows, type Db } from "@/db";
 
 export const DELIVERED_NOTE = "(Delivered by SMTP: the body is not kept after delivery.)";
 
@@ -33,7 +33,7 @@ export async function leaseDueMessages(db: Db, senderId: string, limit: number, 
       for update skip locked
     )
     returning o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts`);
-  return rowsOf<Row>(result).map((r) => ({
+  return rows<Row>(result).map((r) => ({
     id: r.id,
     toAddress: r.to_address,
     subject: r.subject,
@@ -55,7 +55,7 @@ export async function markSent(db: Db, id: string, senderId: string): Promise<bo
       text_body = ${DELIVERED_NOTE}, html_body = ''
     where id = ${id} and leased_by = ${senderId} and status = 'PENDING'
     returning id`);
-  return rowsOf(result).length === 1;
+  return rows(result).length === 1;
 }
 
 /** Releases the lease after a failed attempt: due again after `retryInMs`, or FAILED for good. */
@@ -66,10 +66,4 @@ export async function markFailed(db: Db, id: string, senderId: string, error: st
       status = ${retryInMs === null ? "FAILED" : "PENDING"},
       next_attempt_at = now() + ${`${retryInMs ?? 0} milliseconds`}::interval
     where id = ${id} and leased_by = ${senderId}`);
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  // postgres-js returns the rows array itself; PGlite returns { rows }.
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

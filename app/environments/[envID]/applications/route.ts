@@ -4,7 +4,7 @@ import { listBody } from "@/lib/api/lists";
 import { createApplication, listApplications } from "@/lib/applications";
 import { requireEnvironment } from "@/lib/environments";
 import { applicationCreateSchema } from "@/lib/roles";
-import { readJsonBody } from "@/lib/roles/http";
+import { readJsonBody } from "@/lib/api/json-body";
 import { applicationResource } from "@/lib/roles/resources";
 
 /** Create a worker application: the client secret is in this response only. */

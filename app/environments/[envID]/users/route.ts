@@ -3,36 +3,26 @@ import { ApiError } from "@/lib/api/errors";
 import { apiBase, json, mediaType, readJson, route, otherMethods } from "@/lib/api/http";
 import { listBody, parseLimit } from "@/lib/api/lists";
 import { environmentIdFrom, requireEnvironment } from "@/lib/environments";
-import { importUser } from "@/lib/users/import-user";
+import { importUserRequest } from "@/lib/users/import-user";
 import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
 import { parseUserFilter } from "@/lib/users/filter";
 import { decodeCursor, DEFAULT_PAGE_SIZE, listUsers, MAX_PAGE_SIZE } from "@/lib/users/queries";
 import { toUserResource } from "@/lib/users/resource";
 
-/** Create User (Import) and plain Create User: the checks run in the order of spec 2.2. */
+/** Create User (Import) and plain Create User: importUserRequest checks in the order of spec 2.2. */
 export const POST = route<{ envID: string }>(async (req, { envID }) => {
   const actor = await actorFromRequest(req);
   const envId = environmentIdFrom(envID);
-  try {
+  const user = await importUserRequest(actor, envId, async () => {
     const type = mediaType(req);
     const mode = type === IMPORT_MEDIA_TYPE ? "import" : type === "application/json" ? "create" : null;
     if (!mode) {
-      throw new ApiError(
-        415,
-        "INVALID_REQUEST",
-        `Unsupported Content-Type: use ${IMPORT_MEDIA_TYPE} to import a user or application/json to create one.`,
-      );
+      throw new ApiError(415, "INVALID_REQUEST", `Unsupported Content-Type: use ${IMPORT_MEDIA_TYPE} to import a user or application/json to create one.`);
     }
-    const body = await readJson(req);
-    const user = await importUser(actor, envId, body, mode);
-    const resource = toUserResource(user, apiBase(req));
-    return json(resource, 201, { location: resource._links.self.href });
-  } catch (err) {
-    // Rule 2 comes before every later rule; the success path leaves the check to the insert's
-    // foreign key, so it is made here, on the failure path only.
-    if (err instanceof ApiError && err.status !== 404) await requireEnvironment(envId);
-    throw err;
-  }
+    return { mode, body: await readJson(req) };
+  });
+  const resource = toUserResource(user, apiBase(req));
+  return json(resource, 201, { location: resource._links.self.href });
 });
 
 export const GET = route<{ envID: string }>(async (req, { envID }) => {

@@ -1,26 +1,33 @@
 "use server";
 import { z } from "zod";
+import { requireEnvironmentAccess } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
 import { ApiError } from "@/lib/api/errors";
+import { CSV_HEADER_BYTES, guessColumn } from "@/lib/bulk/columns";
 import { cancelImportJob, getImportJob, importErrors, importFromDryRun, ON_CONFLICT, toJobResource, type ImportErrorLine } from "@/lib/bulk/jobs";
+import { csvHeader } from "@/lib/bulk/parse";
+import { environmentIdFrom } from "@/lib/environments";
 
 /**
- * The bulk import wizard's steps after the upload (whose bytes stream through the jobs API, as
- * server action bodies are size-limited): the job's progress, its first failed rows, cancel, and
- * the import of a completed dry run's rows without a second upload. Each is a public POST
- * endpoint: the administrator is read fresh from the database here, and the domain function
- * checks role and scope. Answers are plain data (never a password or hash); an ApiError is
- * answered as { message }, anything else is re-thrown.
+ * The bulk import wizard's server side, apart from the upload (whose bytes stream through the
+ * jobs API, as server action bodies are size-limited): the CSV header of a chosen file read by
+ * the jobs' own CSV parser, the job's progress, its first failed rows, cancel, and the import of
+ * a completed dry run's rows without a second upload. Each is a public POST endpoint: the
+ * administrator is read fresh from the database here, and the domain function checks role and
+ * scope. Answers are plain data (never a password or hash); an ApiError is answered as
+ * { message }, anything else is re-thrown.
  */
 
 export type JobView = Omit<ReturnType<typeof toJobResource>, "_links">;
 export type Failure = { message: string };
+export type CsvColumn = { name: string; suggestion: string | null };
 
 /** Rows of the error report shown in the wizard's table (the CSV download has them all). */
 const ERROR_ROWS = 200;
 
 const ids = z.object({ envId: z.uuid(), jobId: z.uuid() });
 const importInput = z.object({ envId: z.uuid(), jobId: z.uuid(), onConflict: z.enum(ON_CONFLICT) });
+const headInput = z.object({ envId: z.uuid(), head: z.string().max(CSV_HEADER_BYTES) });
 
 function view(job: Parameters<typeof toJobResource>[0]): JobView {
   // The links would name the API's origin; the wizard builds its own from the ids.
@@ -29,16 +36,32 @@ function view(job: Parameters<typeof toJobResource>[0]): JobView {
 }
 
 function failure(err: unknown): Failure {
-  if (err instanceof z.ZodError) return { message: "The request is not valid: environment and job ids must be UUIDs, onConflict fail, skip or update." };
+  if (err instanceof z.ZodError) return { message: `The request is not valid: environment and job ids must be UUIDs, onConflict ${ON_CONFLICT.join(", ")}.` };
   if (err instanceof ApiError) return { message: err.message };
   throw err;
+}
+
+/**
+ * The header row of a CSV file from its first bytes, and the attribute each column looks like:
+ * the wizard shows these for its column mapping and sends the mapping with the file (`columns`),
+ * so that the file itself is read by one CSV parser, on the server.
+ */
+export async function csvColumns(envId: string, head: string): Promise<{ columns: CsvColumn[] } | Failure> {
+  const actor = await requireConsoleActor();
+  try {
+    const input = headInput.parse({ envId, head });
+    requireEnvironmentAccess(actor, "users:write", environmentIdFrom(input.envId));
+    return { columns: csvHeader(input.head).map((name) => ({ name, suggestion: guessColumn(name) })) };
+  } catch (err) {
+    return failure(err);
+  }
 }
 
 export async function jobStatus(envId: string, jobId: string): Promise<{ job: JobView } | Failure> {
   const actor = await requireConsoleActor();
   try {
     const input = ids.parse({ envId, jobId });
-    return { job: view(await getImportJob(actor, input.envId.toLowerCase(), input.jobId)) };
+    return { job: view(await getImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
     return failure(err);
   }
@@ -49,7 +72,7 @@ export async function jobErrors(envId: string, jobId: string): Promise<{ errors:
   try {
     const input = ids.parse({ envId, jobId });
     const errors: ImportErrorLine[] = [];
-    for await (const line of importErrors(actor, input.envId.toLowerCase(), input.jobId, ERROR_ROWS)) {
+    for await (const line of importErrors(actor, environmentIdFrom(input.envId), input.jobId, ERROR_ROWS)) {
       errors.push({ row: line.row, username: line.username, target: line.target, code: line.code, message: line.message });
       if (errors.length >= ERROR_ROWS) break;
     }
@@ -63,7 +86,7 @@ export async function cancelJob(envId: string, jobId: string): Promise<{ job: Jo
   const actor = await requireConsoleActor();
   try {
     const input = ids.parse({ envId, jobId });
-    return { job: view(await cancelImportJob(actor, input.envId.toLowerCase(), input.jobId)) };
+    return { job: view(await cancelImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
     return failure(err);
   }
@@ -73,7 +96,7 @@ export async function importAfterDryRun(envId: string, dryRunJobId: string, onCo
   const actor = await requireConsoleActor();
   try {
     const input = importInput.parse({ envId, jobId: dryRunJobId, onConflict });
-    return { job: view(await importFromDryRun(actor, input.envId.toLowerCase(), input.jobId, { onConflict: input.onConflict })) };
+    return { job: view(await importFromDryRun(actor, environmentIdFrom(input.envId), input.jobId, { onConflict: input.onConflict })) };
   } catch (err) {
     return failure(err);
   }

@@ -2,41 +2,30 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { BULK_COLUMN_PATHS, CSV_TEMPLATE, matchColumn } from "@/lib/bulk/columns";
+import { BULK_COLUMN_PATHS, CSV_HEADER_BYTES, CSV_TEMPLATE } from "@/lib/bulk/columns";
+import type { ImportErrorLine } from "@/lib/bulk/jobs";
+import { formatOfFileName, jobHasEnded, ON_CONFLICT, ON_CONFLICT_LABELS } from "@/lib/bulk/options";
+import type { UserImportOnConflict } from "@/db/enums";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Label } from "@/components/ui/label";
 import { Select } from "@/components/ui/select";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
-import { cancelJob, importAfterDryRun, jobErrors, jobStatus, type JobView } from "./actions";
+import { cancelJob, csvColumns, importAfterDryRun, jobErrors, jobStatus, type JobView } from "./actions";
 
 type Population = { id: string; name: string; isDefault: boolean };
 type Job = JobView;
-type ErrorLine = { row: number; username: string | null; target: string | null; code: string; message: string };
 
 const IGNORE = "";
-const formatOf = (name: string) => (/\.csv$/i.test(name) ? "csv" : /\.(ndjson|jsonl)$/i.test(name) ? "ndjson" : /\.json$/i.test(name) ? "json" : null);
-const ended = (j: Job | null) => !!j && j.status !== "QUEUED" && j.status !== "RUNNING" && j.status !== "UPLOADING";
+const ended = (j: Job | null) => !!j && jobHasEnded(j.status);
 
-/** Reads the first line of a CSV file (the header) without reading the rest. */
-async function readHeader(file: File): Promise<string[]> {
-  const head = await file.slice(0, 64 * 1024).text();
-  const line = head.replace(/^\uFEFF/, "").split(/\r?\n/)[0] ?? "";
-  return line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
-}
-
-/** The file with its header row replaced by the mapped attribute paths (the rest is sliced, not read). */
-async function remapped(file: File, header: string[], mapping: string[]): Promise<Blob> {
-  const head = await file.slice(0, 64 * 1024).text();
-  const firstBreak = head.search(/\r?\n/);
-  const headerBytes = new TextEncoder().encode(firstBreak < 0 ? head : head.slice(0, firstBreak)).byteLength;
-  const kept = header.map((_, i) => mapping[i] || `ignored${i}`);
-  const crlf = head[firstBreak] === "\r";
-  return new Blob([kept.join(",") + (crlf ? "\r\n" : "\n"), file.slice(headerBytes + (crlf ? 2 : 1))], { type: "text/csv" });
-}
-
-export function ImportWizard({ environmentId, populations }: { environmentId: string; populations: Population[] }) {
+/**
+ * The bulk import wizard. The file is sent as it is; its CSV header is read on the server (the
+ * jobs' own parser, csvColumns), and the column mapping chosen here travels with the upload as
+ * the `columns` field, applied on the server as the file is read.
+ */
+export function ImportWizard({ environmentId, populations, maxRows }: { environmentId: string; populations: Population[]; maxRows: number }) {
   const router = useRouter();
   const pathname = usePathname();
   const search = useSearchParams();
@@ -46,10 +35,10 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
   const [header, setHeader] = useState<string[]>([]);
   const [mapping, setMapping] = useState<string[]>([]);
   const [defaultPopulation, setDefaultPopulation] = useState(populations.find((p) => p.isDefault)?.id ?? populations[0]?.id ?? "");
-  const [onConflict, setOnConflict] = useState("fail");
+  const [onConflict, setOnConflict] = useState<UserImportOnConflict>("fail");
   const [uploadPercent, setUploadPercent] = useState<number | null>(null);
   const [job, setJob] = useState<Job | null>(null);
-  const [errors, setErrors] = useState<ErrorLine[]>([]);
+  const [errors, setErrors] = useState<ImportErrorLine[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [acting, setActing] = useState(false);
@@ -61,20 +50,23 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
     setJob(null);
     setErrors([]);
     if (!f) return;
-    if (!formatOf(f.name)) {
+    if (!formatOfFileName(f.name)) {
       setProblem("Choose a .csv, .ndjson, .jsonl or .json file.");
       return;
     }
     setFile(f);
-    if (formatOf(f.name) === "csv") {
-      const h = await readHeader(f);
-      setHeader(h);
-      setMapping(h.map((c) => matchColumn(c) ?? IGNORE));
-    } else {
-      setHeader([]);
-      setMapping([]);
+    setHeader([]);
+    setMapping([]);
+    if (formatOfFileName(f.name) === "csv") {
+      const answer = await csvColumns(environmentId, await f.slice(0, CSV_HEADER_BYTES).text());
+      if ("message" in answer) {
+        setProblem(answer.message);
+        return;
+      }
+      setHeader(answer.columns.map((c) => c.name));
+      setMapping(answer.columns.map((c) => c.suggestion ?? IGNORE));
     }
-  }, []);
+  }, [environmentId]);
 
   // Polls the job in the URL (?job=...) through a server action, so that progress survives a page reload.
   useEffect(() => {
@@ -110,18 +102,18 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
     setProblem(null);
     setErrors([]);
     setJob(null);
-    const format = formatOf(file.name)!;
+    const format = formatOfFileName(file.name)!;
     if (format === "csv" && !mapping.includes("username")) {
       setProblem("Map one column to username.");
       return;
     }
-    const body = format === "csv" ? await remapped(file, header, mapping) : file;
     const form = new FormData();
     form.set("dryRun", String(dryRun));
     form.set("onConflict", onConflict);
     form.set("format", format);
     if (defaultPopulation) form.set("defaultPopulationId", defaultPopulation);
-    form.set("file", body, file.name);
+    if (format === "csv") form.set("columns", JSON.stringify(mapping.map((m) => m || null)));
+    form.set("file", file, file.name);
     // XMLHttpRequest, not fetch: it reports upload progress.
     const xhr = new XMLHttpRequest();
     xhr.open("POST", base);
@@ -183,7 +175,7 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
         <CardHeader>
           <CardTitle>1. File</CardTitle>
           <CardDescription>
-            CSV with a header row of attribute paths (UTF-8), JSON Lines, or a JSON array of users; up to 1,000,000 rows.{" "}
+            CSV with a header row (UTF-8), JSON Lines, or a JSON array of users; up to {maxRows.toLocaleString("en")} rows.{" "}
             <a className="text-indigo-600 underline" href={`data:text/csv;charset=utf-8,${encodeURIComponent(CSV_TEMPLATE)}`} download="users-template.csv">
               Download a CSV template
             </a>
@@ -262,10 +254,12 @@ export function ImportWizard({ environmentId, populations }: { environmentId: st
               </div>
               <div>
                 <Label htmlFor="onConflict">When the username already exists</Label>
-                <Select id="onConflict" value={onConflict} onChange={(e) => setOnConflict(e.target.value)}>
-                  <option value="fail">Report the row as an error</option>
-                  <option value="skip">Skip the row</option>
-                  <option value="update">Update the user&apos;s profile attributes</option>
+                <Select id="onConflict" value={onConflict} onChange={(e) => setOnConflict(e.target.value as UserImportOnConflict)}>
+                  {ON_CONFLICT.map((c) => (
+                    <option key={c} value={c}>
+                      {ON_CONFLICT_LABELS[c]}
+                    </option>
+                  ))}
                 </Select>
               </div>
             </div>

@@ -1,5 +1,6 @@
 import { reach, reaches } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
+import { maxRows } from "@/lib/bulk/jobs";
 import { getEnvironment, listPopulations } from "@/lib/environments";
 import { PageHeader } from "@/components/console/page-header";
 import { Alert } from "@/components/ui/alert";
@@ -31,7 +32,7 @@ export default async function BulkImportPage({ params }: { params: Promise<{ env
   return (
     <>
       <PageHeader title="Bulk import" description={`Import a CSV, JSON Lines or JSON file of users into ${env.name}: validate first, then import.`} crumbs={crumbs} />
-      <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} />
+      <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} maxRows={maxRows()} />
     </>
   );
 }

@@ -12,7 +12,6 @@ const TARGETS: Record<string, string> = {
   password: "password.value",
   identityProvider: "identityProvider.id",
   "password.external": "password.external.gateway.id",
-  ACCESS_FAILED: "population.id",
 };
 
 /**

@@ -5,7 +5,7 @@ import { getApplication } from "@/lib/applications";
 import { createRoleAssignment, listRoleAssignments } from "@/lib/roles/assignments";
 import { requireEnvironment } from "@/lib/environments";
 import { resolveRole, roleAssignmentCreateSchema } from "@/lib/roles";
-import { readJsonBody } from "@/lib/roles/http";
+import { readJsonBody } from "@/lib/api/json-body";
 import { roleAssignmentResource } from "@/lib/roles/resources";
 
 type Params = { envID: string; appID: string };

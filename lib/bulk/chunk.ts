@@ -1,0 +1,226 @@
+import "server-only";
+import { and, eq, sql } from "drizzle-orm";
+import { getDb, rows, type Executor } from "@/db";
+import { userImportJobs, type UserImportJobRow } from "@/db/schema";
+import type { Actor } from "@/lib/access";
+import { loadAssignments } from "@/lib/access/assignments";
+import { driverError, type ApiError } from "@/lib/api/errors";
+import { decideImports, type ImportContext, type ImportDecision } from "@/lib/users/import-decision";
+import { prepareCreate, prepareUpdate } from "@/lib/users/import-user";
+import { insertUsersWithAudit, type UserInsert } from "@/lib/users/insert-users";
+import { ConcurrentUserChange, updateUsersWithAudit, type UserUpdate } from "@/lib/users/update-users";
+import { hashForBulk } from "./hashing";
+import type { ClaimedChunk } from "./queue";
+import { decodeChunk } from "./stored-rows";
+
+/**
+ * One claimed chunk of a job's file: every row decided by the import's own decision
+ * (decideImports: the API's rules in the API's order, looked up for the whole chunk at once),
+ * duplicates inside the file reported, and then ONE transaction, which only the lease holder may
+ * commit, writes the users, the errors and the job's progress.
+ */
+const MAX_ATTEMPTS = 5;
+/** Cleartext rows hashed at once: enough to keep every argon2 thread busy. */
+const HASH_CONCURRENCY = 32;
+
+type Failure = { row: number; username: string | null; target: string | null; code: string; message: string };
+
+/** A row's outcome. `key` (its username as the database compares it) claims the username in the file. */
+type Outcome = { row: number; username: string | null } & (
+  | { kind: "create"; key: string | null; insert: UserInsert | null }
+  | { kind: "update"; key: string; update: UserUpdate | null }
+  | { kind: "skip"; key: string }
+  | { kind: "fail"; key: string | null; failure: Failure }
+);
+
+function failureOf(row: number, username: string | null, err: ApiError): Failure {
+  const first = err.details?.[0];
+  const more = err.details && err.details.length > 1 ? ` (and ${err.details.length - 1} more: ${err.details.slice(1).map((d) => d.target ?? d.code).join(", ")})` : "";
+  return {
+    row,
+    username: username?.slice(0, 128) ?? null,
+    target: first?.target ?? null,
+    code: first?.code ?? err.code,
+    message: (first?.message ?? err.message) + more,
+  };
+}
+
+function duplicateInFile(row: number, username: string | null, earlier: number): Failure {
+  return { row, username, target: "username", code: "UNIQUENESS_VIOLATION", message: `The username is already on row ${earlier} of the file.` };
+}
+
+/** Processes one claimed chunk. Returns false when the lease was lost, in which case nothing was written. */
+export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<boolean> {
+  const db = await getDb();
+  const [job] = await db.select().from(userImportJobs).where(eq(userImportJobs.id, chunk.jobId));
+  if (!job) return false;
+  if (job.status === "QUEUED") {
+    await db
+      .update(userImportJobs)
+      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date() })
+      .where(and(eq(userImportJobs.id, job.id), eq(userImportJobs.status, "QUEUED")));
+  }
+
+  const parsed = decodeChunk(chunk.data);
+  if (chunk.attempts > MAX_ATTEMPTS) {
+    // A chunk that has crashed its process again and again: report its rows instead of looping.
+    const failures = parsed.map((p) => ({ row: p.row, username: null, target: null, code: "UNEXPECTED_ERROR", message: "The row could not be processed; import it again." }));
+    return commit(owner, chunk, job, failures.map((failure) => ({ kind: "fail", row: failure.row, username: null, key: null, failure })), parsed.length);
+  }
+
+  // The job's actor with its role assignments as they are now: a revoked role stops a running job.
+  const actor: Actor = {
+    type: job.actorType,
+    id: job.actorId,
+    assignments: await loadAssignments(job.actorType === "APPLICATION" ? { applicationId: job.actorId } : { userId: job.actorId }),
+    via: "BULK",
+  };
+  const ctx: ImportContext = {
+    actor,
+    environmentId: job.environmentId,
+    mode: "import",
+    onConflict: job.onConflict,
+    defaultPopulation: job.defaultPopulationId ?? "environment",
+  };
+  // Rows the file itself made unreadable fail as they are; the others are decided.
+  const unreadable: Outcome[] = [];
+  const readable: { row: number; body: unknown }[] = [];
+  for (const p of parsed) {
+    if ("body" in p) readable.push(p);
+    else {
+      const username = p.username ?? null;
+      unreadable.push({ kind: "fail", row: p.row, username, key: null, failure: { row: p.row, username, target: p.problem.target, code: p.problem.code, message: p.problem.message } });
+    }
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const decisions = await decideImports(db, ctx, readable.map((r) => r.body));
+      const outcomes = await outcomesOf(ctx, job, readable, decisions);
+      return await commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length);
+    } catch (err) {
+      // A username taken meanwhile by someone else (an API import, another job), a user changed
+      // under an update, or two jobs' batches crossing: decide again against the database as it is now.
+      const code = driverError(err)?.code;
+      const again = err instanceof ConcurrentUserChange || code === "23505" || code === "40P01" || code === "40001";
+      if (again && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The decisions as the chunk's outcomes: the first row of the chunk with a username keeps it and
+ * later ones are duplicates in the file (rule 8, judged against the file as well as the
+ * environment); then the writes of the creates and updates that remain (none in a dry run).
+ */
+async function outcomesOf(ctx: ImportContext, job: UserImportJobRow, readable: { row: number }[], decisions: ImportDecision[]): Promise<Outcome[]> {
+  const firstRow = new Map<string, number>();
+  const pending: { row: number; decision: ImportDecision }[] = [];
+  const outcomes: Outcome[] = [];
+  decisions.forEach((decision, i) => {
+    const row = readable[i]!.row;
+    if (decision.key !== null) {
+      const earlier = firstRow.get(decision.key);
+      if (earlier !== undefined) {
+        outcomes.push({ kind: "fail", row, username: decision.username, key: null, failure: duplicateInFile(row, decision.username, earlier) });
+        return;
+      }
+      firstRow.set(decision.key, row);
+    }
+    pending.push({ row, decision });
+  });
+
+  let next = 0;
+  const settle = async () => {
+    while (next < pending.length) {
+      const { row, decision: d } = pending[next++]!;
+      const auditDetails = { jobId: job.id, row };
+      const username = d.username;
+      if (d.kind === "fail") outcomes.push({ kind: "fail", row, username, key: d.key, failure: failureOf(row, username, d.error) });
+      else if (d.kind === "skip") outcomes.push({ kind: "skip", row, username, key: d.key });
+      else if (d.kind === "update") outcomes.push({ kind: "update", row, username, key: d.key, update: job.dryRun ? null : prepareUpdate(ctx, d.plan, { auditDetails }) });
+      else outcomes.push({ kind: "create", row, username, key: d.key, insert: job.dryRun ? null : (await prepareCreate(ctx, d.plan, { hash: hashForBulk, auditDetails })).insert });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, pending.length) }, settle));
+  return outcomes;
+}
+
+/** The chunk's one transaction: usernames claimed in the file, users, errors, progress. */
+async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow, all: Outcome[], rowCount: number): Promise<boolean> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [held] = rows<{ done: boolean; lease_owner: string | null }>(
+      await tx.execute(sql`select done, lease_owner from user_import_chunks where job_id = ${chunk.jobId} and seq = ${chunk.seq} for update`),
+    );
+    if (!held || held.done || held.lease_owner !== owner) return false;
+
+    const outcomes = await claimUsernames(tx, job, all);
+    const failures = outcomes.flatMap((o) => (o.kind === "fail" ? [o.failure] : []));
+    const creates = outcomes.flatMap((o) => (o.kind === "create" ? [o] : []));
+    const updates = outcomes.flatMap((o) => (o.kind === "update" ? [o] : []));
+    const skipped = outcomes.filter((o) => o.kind === "skip").length;
+
+    if (!job.dryRun) {
+      await insertUsersWithAudit(tx, creates.flatMap((o) => (o.insert ? [o.insert] : [])));
+      await updateUsersWithAudit(tx, updates.flatMap((o) => (o.update ? [o.update] : [])));
+    }
+
+    if (failures.length) {
+      failures.sort((a, b) => a.row - b.row);
+      await tx.execute(sql`
+        insert into user_import_errors (job_id, row_number, username, target, code, message)
+        select ${job.id}, e.row, e.username, e.target, e.code, e.message
+        from json_to_recordset(${JSON.stringify(failures)}::json) as e("row" int, username text, target text, code text, message text)
+        on conflict do nothing`);
+    }
+
+    // A dry run keeps its rows, so that importFromDryRun can copy them without a second upload.
+    await tx.execute(sql`update user_import_chunks set done = true${job.dryRun ? sql`` : sql`, data = ''`}, lease_expires_at = null
+      where job_id = ${chunk.jobId} and seq = ${chunk.seq}`);
+    await tx.execute(sql`
+      update user_import_jobs set
+        chunks_done = chunks_done + 1,
+        processed_rows = processed_rows + ${rowCount},
+        created_count = created_count + ${creates.length},
+        updated_count = updated_count + ${updates.length},
+        skipped_count = skipped_count + ${skipped},
+        failed_count = failed_count + ${failures.length},
+        updated_at = now(),
+        status = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then 'COMPLETED' else status end,
+        finished_at = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then now() else finished_at end
+      where id = ${job.id}`);
+    return true;
+  });
+}
+
+/**
+ * Duplicates across chunks: each username of the file is claimed once, by the first chunk to
+ * commit it; a row that lost its username to another chunk is reported as a duplicate, whatever
+ * else its decision was. Claims are made in sorted order so that two chunks never deadlock.
+ */
+async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Outcome[]): Promise<Outcome[]> {
+  const claiming = outcomes.filter((o): o is Outcome & { key: string } => o.key !== null).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (!claiming.length) return outcomes;
+  const claimed = rows<{ username: string }>(
+    await tx.execute(sql`
+      insert into user_import_keys (job_id, username, row_number)
+      select ${job.id}, k.username, k.row_number
+      from json_to_recordset(${JSON.stringify(claiming.map((o) => ({ username: o.key, row_number: o.row })))}::json) as k(username text, row_number int)
+      on conflict do nothing
+      returning username`),
+  );
+  const won = new Set(claimed.map((r) => r.username));
+  const lost = claiming.filter((o) => !won.has(o.key));
+  if (!lost.length) return outcomes;
+  const earlier = rows<{ username: string; row_number: number }>(
+    await tx.execute(sql`select username, row_number from user_import_keys where job_id = ${job.id}
+      and username in (${sql.join(lost.map((o) => sql`${o.key}`), sql`, `)})`),
+  );
+  const rowOf = new Map(earlier.map((e) => [e.username, Number(e.row_number)]));
+  const lostRows = new Set(lost.map((o) => o.row));
+  return outcomes.map((o): Outcome =>
+    lostRows.has(o.row) ? { kind: "fail", row: o.row, username: o.username, key: null, failure: duplicateInFile(o.row, o.username, rowOf.get(o.key!) ?? 0) } : o,
+  );
+}
