@@ -62,3 +62,64 @@ export function decodeBase64(
 export function utf8Bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
+
+/** Lower- or upper-case hex of whole bytes, or null. */
+export function decodeHex(text: string): Uint8Array | null {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return null;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/**
+ * The little-endian crypt64 that phpass, scrypt's `$7$`, yescrypt and passlib's "h64" write:
+ * each group of up to three bytes is read as a little-endian number and written six bits at a
+ * time, least significant first. (SHA-crypt and MD5-crypt use the same digit order but their
+ * own byte shuffles, see families/sha-crypt.ts.)
+ */
+export function encodeCrypt64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = Math.min(3, bytes.length - i);
+    let value = 0;
+    for (let k = 0; k < n; k++) value |= bytes[i + k]! << (8 * k);
+    for (let bit = 0; bit < 8 * n; bit += 6) out += CRYPT64_ALPHABET[(value >> bit) & 0x3f];
+  }
+  return out;
+}
+
+/** The index of a crypt64 character, or -1. */
+export function crypt64Value(char: string | undefined): number {
+  return char === undefined || char.length !== 1 ? -1 : CRYPT64_ALPHABET.indexOf(char);
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/**
+ * True when `text` is exactly what encodeCrypt64 writes for some bytes: no lone last digit, and
+ * the unused high bits of a short last group zero. libxcrypt (yescrypt's salt) and every tool
+ * that compares the encoded text refuse or never match anything else.
+ */
+export function isCanonicalCrypt64(text: string): boolean {
+  const tail = text.length % 4;
+  if (tail === 1) return false;
+  for (const char of text) if (crypt64Value(char) < 0) return false;
+  if (tail === 0) return true;
+  const last = crypt64Value(text[text.length - 1]);
+  // Two digits carry one byte (4 spare bits), three digits two bytes (2 spare bits).
+  return last < (tail === 2 ? 4 : 16);
+}
