@@ -46,4 +46,19 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes)`);
+// The password check worker (lib/passwords/checks.ts) runs in worker threads, which need a
+// plain JavaScript file of their own.
+await build({
+  entryPoints: [path.join(root, "lib/passwords/check-worker.ts")],
+  outfile: path.join(root, distDir, "identity-import/password-check-worker.mjs"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  tsconfig: path.join(root, "tsconfig.json"),
+  sourcemap: true,
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes) and password-check-worker.mjs`);
