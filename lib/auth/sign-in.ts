@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { settings, users } from "@/db/schema";
 import type { Assignment } from "@/lib/access";
+import { ApiError } from "@/lib/api/errors";
 import { verifyPassword } from "@/lib/passwords";
 import { isUuid } from "@/lib/ids";
 import { ADMIN_ENVIRONMENT_SETTING } from "@/lib/bootstrap";
@@ -50,7 +51,12 @@ export async function authenticateAdministrator(username: unknown, password: unk
         .where(and(eq(users.environmentId, envId), sql`lower(${users.username}) = lower(${name})`))
     : [];
   const stored = row?.passwordHash ?? (await dummyPasswordHash());
-  const ok = await verifyPassword(stored, password).catch(() => false);
+  const ok = await verifyPassword(stored, password).catch((err: unknown) => {
+    // A full check pool (503) is no wrong password: ask to come back, and count no failure.
+    if (err instanceof ApiError && err.status === 503) return Number(err.headers?.["Retry-After"]) || 5;
+    return false;
+  });
+  if (typeof ok === "number") return { ok: false, reason: "throttled", retryAfter: ok };
   if (!row || !row.passwordHash || !row.enabled || !ok) {
     await recordFailure(keys);
     return { ok: false, reason: "invalid" };
