@@ -77,6 +77,9 @@ function checkPool(): Piscina {
     minThreads: 0,
     maxThreads: passwordSettings().checkThreads,
     idleTimeout: 60_000,
+    // Checks are background work: the kernel gives their threads' CPU to request handling first
+    // (Linux nice is per thread; piscina applies it through its @napi-rs/nice dependency).
+    niceIncrement: 10,
   });
   return pool;
 }

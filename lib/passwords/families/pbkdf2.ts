@@ -136,13 +136,15 @@ export const passlibPbkdf2 = shared((value, ctx) => {
 
 const ATLASSIAN_PREFIX = /^\{PKCS5S2\}/i;
 
-export const atlassianPbkdf2 = shared((value) => {
+export const atlassianPbkdf2 = shared((value, ctx) => {
   const bytes = decodeBase64(value.slice("{PKCS5S2}".length), BASE64_ALPHABET, "optional");
   if (!bytes || bytes.length !== 48) {
     return invalid("The {PKCS5S2} value must be the base64 of 48 bytes: a 16-byte salt and a 32-byte PBKDF2-SHA1 key.");
   }
-  // The iteration count is fixed by the format, and far below any limit.
-  return { family: "pbkdf2", scheme: "ATLASSIAN-PBKDF2-SHA1", algorithm: "sha1", iterations: 10_000, salt: bytes.slice(0, 16), derivedKey: bytes.slice(16) };
+  // The format fixes the count; a server configured below it still refuses these.
+  const iterations = iterationsOf("10000", ctx);
+  if (typeof iterations !== "number") return iterations;
+  return { family: "pbkdf2", scheme: "ATLASSIAN-PBKDF2-SHA1", algorithm: "sha1", iterations, salt: bytes.slice(0, 16), derivedKey: bytes.slice(16) };
 }, (value) => ATLASSIAN_PREFIX.test(value));
 
 export const werkzeugPbkdf2 = shared((value, ctx) => {
