@@ -42,7 +42,34 @@ const NOT_YET_SUPPORTED = new Set(["SCRYPT", "SCRYPT_RFC7914", "MSKCC_PBKDF2"]);
 const NO_KNOWN_SCHEME = (lead: "{" | "$") =>
   `The value starts with "${lead}" but names no supported password scheme; a cleartext password cannot start with "{" or "$".`;
 
-const FAMILIES = PASSWORD_FAMILIES as readonly PasswordFamily<ParsedPasswordHash>[];
+// One lookup instead of asking every family: the prefix a value is claimed by, to its family.
+const BY_PREFIX = new Map<string, PasswordFamily<ParsedPasswordHash>>();
+for (const family of PASSWORD_FAMILIES as readonly PasswordFamily<ParsedPasswordHash>[]) {
+  for (const prefix of family.prefixes) {
+    const key = prefix.startsWith("{") ? prefix.toUpperCase() : prefix;
+    if (BY_PREFIX.has(key)) throw new Error(`two password families claim ${prefix}`);
+    BY_PREFIX.set(key, family);
+  }
+}
+
+/** The prefix that could claim a value: its braced name (upper-cased), its modular-crypt id, or its first word up to "$" or ":". */
+function claimKey(value: string): string | null {
+  const first = value.charCodeAt(0);
+  if (first === 0x7b /* { */) {
+    const end = value.indexOf("}");
+    return end < 0 ? null : value.slice(0, end + 1).toUpperCase();
+  }
+  if (first === 0x24 /* $ */) {
+    const end = value.indexOf("$", 1);
+    return end < 0 ? null : value.slice(0, end + 1);
+  }
+  // The longest word prefix is "bcrypt_sha256$".
+  for (let i = 1; i < value.length && i < 16; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x24 /* $ */ || c === 0x3a /* : */) return value.slice(0, i + 1);
+  }
+  return null;
+}
 
 function parseWith(family: PasswordFamily<ParsedPasswordHash>, value: string, ctx: ParseContext, wrapped: boolean): ResolvedPasswordValue {
   const hash = family.parse(value, ctx);
@@ -52,19 +79,20 @@ function parseWith(family: PasswordFamily<ParsedPasswordHash>, value: string, ct
 
 /** Splits a value into cleartext, a parsed pre-encoded hash with its family, or a rejection. */
 export function resolvePasswordValue(value: string, ctx: ParseContext = currentParseContext()): ResolvedPasswordValue {
-  const family = FAMILIES.find((f) => f.identify(value));
+  const key = claimKey(value);
+  const family = key === null ? undefined : BY_PREFIX.get(key);
   if (family) return parseWith(family, value, ctx, false);
   if (value.startsWith("$")) return { kind: "invalid", message: NO_KNOWN_SCHEME("$") };
   if (!value.startsWith("{")) return { kind: "cleartext" };
 
   // A "{" with no closing brace is still rejected: the contract keys on the leading character,
   // and storing "{SSHA512" typos as someone's literal password would be worse than asking again.
-  const name = /^\{([^}]*)\}/.exec(value)?.[1]?.toUpperCase();
   // OpenLDAP exports wrap /etc/shadow-style hashes as {CRYPT}$6$...: the same modular crypt forms.
-  if (name === "CRYPT") {
+  if (key === "{CRYPT}") {
     const body = value.slice("{CRYPT}".length);
-    const inner = body.startsWith("$") ? FAMILIES.find((f) => f.cryptForm && f.identify(body)) : undefined;
-    if (inner) return parseWith(inner, body, ctx, true);
+    const innerKey = body.startsWith("$") ? claimKey(body) : null;
+    const inner = innerKey === null ? undefined : BY_PREFIX.get(innerKey);
+    if (inner?.cryptForm) return parseWith(inner, body, ctx, true);
     return {
       kind: "invalid",
       message: body.startsWith("$")
@@ -72,6 +100,7 @@ export function resolvePasswordValue(value: string, ctx: ParseContext = currentP
         : "Inside {CRYPT} only modular crypt forms are supported ($1$, $5$, $6$, $2b$, $y$, …); traditional DES crypt is not.",
     };
   }
+  const name = key?.slice(1, -1);
   if (name && NOT_YET_SUPPORTED.has(name)) {
     return { kind: "invalid", message: `The {${name}} scheme is not supported yet: its byte layout is not public.` };
   }

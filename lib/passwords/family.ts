@@ -11,8 +11,9 @@ export type DigestAlgorithm = "md5" | "sha1" | "sha256" | "sha384" | "sha512";
 
 /** The cryptography a family may use. Everything is synchronous except Argon2 (native, async). */
 export interface Primitives {
-  digest(algorithm: DigestAlgorithm, ...parts: Uint8Array[]): Uint8Array;
-  hmac(algorithm: DigestAlgorithm, key: Uint8Array, ...parts: Uint8Array[]): Uint8Array;
+  /** Strings are hashed as UTF-8. */
+  digest(algorithm: DigestAlgorithm, ...parts: (Uint8Array | string)[]): Uint8Array;
+  hmac(algorithm: DigestAlgorithm, key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array;
   pbkdf2(algorithm: DigestAlgorithm, password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
   scrypt(password: Uint8Array, salt: Uint8Array, length: number, params: { N: number; r: number; p: number }): Uint8Array;
   aes256CtrEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
@@ -47,8 +48,13 @@ export type CheckPlacement = "inline" | "pool";
 
 export interface PasswordFamily<H extends { family: string; scheme: string } = { family: string; scheme: string }> {
   readonly family: H["family"];
-  /** True when the value claims to be of this family (its prefix); a claim that does not parse is refused, never taken as cleartext. */
-  identify(value: string): boolean;
+  /**
+   * The prefixes that claim a value for this family: a braced name ("{SSHA}", matched
+   * case-insensitively as OpenLDAP does), a modular-crypt id ("$2b$"), or a word ending in "$"
+   * or ":" ("pbkdf2_sha256$", "pbkdf2:"). A claimed value that does not parse is refused, never
+   * taken as cleartext.
+   */
+  readonly prefixes: readonly string[];
   /** True when the form is a modular crypt string that OpenLDAP may export wrapped as `{CRYPT}…`. */
   readonly cryptForm?: boolean;
   /** Well-formedness and the cost limits; computes nothing. */

@@ -79,7 +79,7 @@ export function parsePhc(value: string, ctx: ParseContext): Omit<Argon2Hash, "sc
 export const argon2: PasswordFamily<Argon2Hash> = {
   family: "argon2",
   cryptForm: true,
-  identify: (value) => PREFIXES.some(([prefix]) => prefix.test(value)),
+  prefixes: ["$argon2id$", "$argon2i$", "$argon2d$", "{ARGON2}", "argon2$"],
   parse(value, ctx) {
     const [, strip, django] = PREFIXES.find(([prefix]) => prefix.test(value))!;
     const parsed = parsePhc(value.slice(strip), ctx);

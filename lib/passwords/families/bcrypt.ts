@@ -46,7 +46,7 @@ export function parseBcryptString(value: string, ctx: ParseContext): { cost: num
 export const bcrypt: PasswordFamily<BcryptHash> = {
   family: "bcrypt",
   cryptForm: true,
-  identify: (value) => PREFIXES.some(([prefix]) => prefix.test(value)),
+  prefixes: ["$2a$", "$2b$", "$2y$", "{BCRYPT}", "bcrypt$", "bcrypt_sha256$"],
   parse(value, ctx) {
     const [, scheme, strip] = PREFIXES.find(([prefix]) => prefix.test(value))!;
     const inner = value.slice(strip);

@@ -16,7 +16,7 @@ const PREFIX = /^(sha1|md5)\$/;
 
 export const djangoDigest: PasswordFamily<DjangoDigestHash> = {
   family: "django-digest",
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["sha1$", "md5$"],
   parse(value) {
     const algorithm = PREFIX.exec(value)![1] as "sha1" | "md5";
     const length = algorithm === "sha1" ? 20 : 16;
@@ -26,7 +26,7 @@ export const djangoDigest: PasswordFamily<DjangoDigestHash> = {
     if (!digest || digest.length !== length) return invalid(`The Django ${algorithm} digest must be ${length * 2} hex digits.`);
     return { family: "django-digest", scheme: algorithm === "sha1" ? "DJANGO-SHA1" : "DJANGO-MD5", algorithm, salt: parts[1]!, digest };
   },
-  verify: (hash, candidate, p) => p.equal(p.digest(hash.algorithm, p.utf8(hash.salt), p.utf8(candidate)), hash.digest),
+  verify: (hash, candidate, p) => p.equal(p.digest(hash.algorithm, hash.salt, candidate), hash.digest),
   needsUpgrade: () => true,
   placement: () => "inline",
 };

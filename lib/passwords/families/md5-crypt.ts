@@ -37,7 +37,7 @@ const PREFIX = /^\$(1|apr1)\$/;
 export const md5CryptFamily: PasswordFamily<Md5CryptHash> = {
   family: "md5-crypt",
   cryptForm: true,
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["$1$", "$apr1$"],
   parse(value) {
     const magic = PREFIX.exec(value)![0] as Md5CryptHash["magic"];
     const parts = value.slice(magic.length).split("$");

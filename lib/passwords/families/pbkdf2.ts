@@ -49,10 +49,10 @@ function iterationsOf(text: string, ctx: ParseContext): number | Invalid {
   return n;
 }
 
-function shared(parse: PasswordFamily<Pbkdf2Hash>["parse"], identify: (value: string) => boolean): PasswordFamily<Pbkdf2Hash> {
+function shared(parse: PasswordFamily<Pbkdf2Hash>["parse"], prefixes: readonly string[]): PasswordFamily<Pbkdf2Hash> {
   return {
     family: "pbkdf2",
-    identify,
+    prefixes,
     parse,
     verify: (hash, candidate, p) =>
       p.equal(p.pbkdf2(hash.algorithm, p.utf8(candidate), hash.salt, hash.iterations, hash.derivedKey.length), hash.derivedKey),
@@ -87,7 +87,7 @@ export const ldapPbkdf2 = shared((value, ctx) => {
     return invalid(`The {${name}} derived key must be ${DIGEST_LENGTH[algorithm]} bytes, the size of a ${DIGEST_LABEL[algorithm]} digest.`);
   }
   return { family: "pbkdf2", scheme, algorithm, iterations, salt, derivedKey };
-}, (value) => LDAP_PREFIX.test(value));
+}, Object.keys(LDAP_SCHEMES).map((name) => `{${name}}`));
 
 const DJANGO_PREFIX = /^(pbkdf2_sha256|pbkdf2_sha1)\$/;
 
@@ -112,7 +112,7 @@ export const djangoPbkdf2 = shared((value, ctx) => {
     salt: utf8Bytes(saltText),
     derivedKey,
   };
-}, (value) => DJANGO_PREFIX.test(value));
+}, ["pbkdf2_sha256$", "pbkdf2_sha1$"]);
 
 const PASSLIB_PREFIX = /^\$(pbkdf2|pbkdf2-sha256|pbkdf2-sha512)\$/;
 
@@ -132,9 +132,7 @@ export const passlibPbkdf2 = shared((value, ctx) => {
   }
   const scheme = `PASSLIB-PBKDF2-${algorithm.toUpperCase()}` as Scheme;
   return { family: "pbkdf2", scheme, algorithm, iterations, salt, derivedKey };
-}, (value) => PASSLIB_PREFIX.test(value));
-
-const ATLASSIAN_PREFIX = /^\{PKCS5S2\}/i;
+}, ["$pbkdf2$", "$pbkdf2-sha256$", "$pbkdf2-sha512$"]);
 
 export const atlassianPbkdf2 = shared((value, ctx) => {
   const bytes = decodeBase64(value.slice("{PKCS5S2}".length), BASE64_ALPHABET, "optional");
@@ -145,7 +143,7 @@ export const atlassianPbkdf2 = shared((value, ctx) => {
   const iterations = iterationsOf("10000", ctx);
   if (typeof iterations !== "number") return iterations;
   return { family: "pbkdf2", scheme: "ATLASSIAN-PBKDF2-SHA1", algorithm: "sha1", iterations, salt: bytes.slice(0, 16), derivedKey: bytes.slice(16) };
-}, (value) => ATLASSIAN_PREFIX.test(value));
+}, ["{PKCS5S2}"]);
 
 export const werkzeugPbkdf2 = shared((value, ctx) => {
   const dollar = value.indexOf("$");
@@ -169,4 +167,4 @@ export const werkzeugPbkdf2 = shared((value, ctx) => {
   }
   const scheme = `WERKZEUG-PBKDF2-${algorithm.toUpperCase()}` as Scheme;
   return { family: "pbkdf2", scheme, algorithm, iterations, salt: utf8Bytes(saltText), derivedKey };
-}, (value) => value.startsWith("pbkdf2:"));
+}, ["pbkdf2:"]);

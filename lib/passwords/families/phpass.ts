@@ -14,11 +14,10 @@ export type PhpassHash = {
   hash: string;
 };
 
-const PREFIX = /^\$[PH]\$/;
 
 export const phpass: PasswordFamily<PhpassHash> = {
   family: "phpass",
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["$P$", "$H$"],
   parse(value, ctx) {
     const id = value.slice(0, 3);
     if (!/^\$[PH]\$[./0-9A-Za-z]{31}$/.test(value)) {

@@ -33,18 +33,15 @@ export type SaltedDigestHash = {
   salt: Uint8Array;
 };
 
-// Scheme names in braces are case-insensitive, as in OpenLDAP.
-const PREFIX = /^\{(SSHA|SSHA256|SSHA384|SSHA512|SHA|SMD5|MD5)\}/i;
-
 export const saltedDigest: PasswordFamily<SaltedDigestHash> = {
   family: "salted-digest",
-  identify: (value) => PREFIX.test(value),
+  prefixes: Object.keys(SCHEMES).map((name) => `{${name}}`),
   parse(value): SaltedDigestHash | Invalid {
-    const match = PREFIX.exec(value)!;
-    const scheme = match[1]!.toUpperCase() as Scheme;
+    const end = value.indexOf("}");
+    const scheme = value.slice(1, end).toUpperCase() as Scheme;
     const { algorithm, salted } = SCHEMES[scheme];
     const { length, label } = DIGESTS[algorithm];
-    const bytes = decodeBase64(value.slice(match[0].length), BASE64_ALPHABET, "optional");
+    const bytes = decodeBase64(value.slice(end + 1), BASE64_ALPHABET, "optional");
     if (!bytes) return invalid(`The {${scheme}} value is not valid base64.`);
     if (salted) {
       // OpenLDAP refuses a salted value with no salt bytes at all; so do we.
@@ -52,9 +49,9 @@ export const saltedDigest: PasswordFamily<SaltedDigestHash> = {
     } else if (bytes.length !== length) {
       return invalid(`The {${scheme}} value must decode to exactly ${length} bytes, the size of a ${label} digest.`);
     }
-    return { family: "salted-digest", scheme, algorithm, digest: bytes.slice(0, length), salt: bytes.slice(length) };
+    return { family: "salted-digest", scheme, algorithm, digest: bytes.subarray(0, length), salt: bytes.subarray(length) };
   },
-  verify: (hash, candidate, p) => p.equal(p.digest(hash.algorithm, p.utf8(candidate), hash.salt), hash.digest),
+  verify: (hash, candidate, p) => p.equal(p.digest(hash.algorithm, candidate, hash.salt), hash.digest),
   needsUpgrade: () => true,
   placement: () => "inline",
 };

@@ -58,7 +58,7 @@ const scryptShared = {
 export const scryptCrypt: PasswordFamily<ScryptHash> = {
   ...scryptShared,
   cryptForm: true,
-  identify: (value) => value.startsWith("$7$"),
+  prefixes: ["$7$"],
   parse(value, ctx) {
     const match = /^\$7\$([./0-9A-Za-z])([./0-9A-Za-z]{5})([./0-9A-Za-z]{5})([./0-9A-Za-z]{1,64})\$([./0-9A-Za-z]{43})$/.exec(value);
     if (!match) {
@@ -81,7 +81,7 @@ export const scryptCrypt: PasswordFamily<ScryptHash> = {
 
 export const passlibScrypt: PasswordFamily<ScryptHash> = {
   ...scryptShared,
-  identify: (value) => value.startsWith("$scrypt$"),
+  prefixes: ["$scrypt$"],
   parse(value, ctx) {
     const match = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([^$]*)\$([^$]*)$/.exec(value);
     if (!match) return invalid("The $scrypt$ value must have the form $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<key>.");
@@ -125,7 +125,7 @@ function firebaseFields(value: string): FirebaseFields | null {
 
 export const firebaseScrypt: PasswordFamily<ScryptHash> = {
   ...scryptShared,
-  identify: (value) => value.startsWith("$firescrypt$") || value.startsWith("$fbscrypt$"),
+  prefixes: ["$firescrypt$", "$fbscrypt$"],
   parse(value, ctx) {
     const fields = firebaseFields(value);
     if (!fields) return invalid(FIREBASE_FORM);

@@ -81,7 +81,7 @@ const CRYPT64 = "./0-9A-Za-z";
 export const shaCryptFamily: PasswordFamily<ShaCryptHash> = {
   family: "sha-crypt",
   cryptForm: true,
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["$5$", "$6$"],
   parse(value, ctx) {
     const id = PREFIX.exec(value)![1] as "5" | "6";
     const hashLength = id === "5" ? 43 : 86;

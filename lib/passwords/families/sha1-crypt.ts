@@ -17,12 +17,11 @@ export type Sha1CryptHash = {
 // passlib's _chk_offsets: the byte order of the output (the last group is padded with byte 0).
 const OFFSETS = [2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 17, 16, 15, 0, 19, 18];
 
-const PREFIX = /^\$sha1\$/;
 
 export const sha1Crypt: PasswordFamily<Sha1CryptHash> = {
   family: "sha1-crypt",
   cryptForm: true,
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["$sha1$"],
   parse(value, ctx) {
     const parts = value.slice("$sha1$".length).split("$");
     if (parts.length !== 3) return invalid("The $sha1$ value must have the form $sha1$<rounds>$<salt>$<hash>.");

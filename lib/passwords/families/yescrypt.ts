@@ -51,7 +51,7 @@ const PREFIX = /^\$(y|gy)\$/;
 export const yescrypt: PasswordFamily<YescryptHash> = {
   family: "yescrypt",
   cryptForm: true,
-  identify: (value) => PREFIX.test(value),
+  prefixes: ["$y$", "$gy$"],
   parse(value, ctx) {
     const id = PREFIX.exec(value)![1]!;
     const form = `$${id}$`;
