@@ -179,7 +179,7 @@ const fmt = (n: number) => (Number.isNaN(n) ? "" : n >= 100 ? Math.round(n).toLo
 
 async function main() {
   const s = passwordSettings();
-  console.log(`password verification, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)}; check pool: ${s.checkThreads} thread(s); one verification at a time`);
+  console.log(`password verification, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)}; ${s.checkConcurrency} checker process(es); one verification at a time`);
   console.log(`libxcrypt addon: ${xcrypt ? "loaded" : "missing (yescrypt skipped)"}\n`);
   const rows: string[][] = [["family", "form", "verifyPassword /s", "primitive directly /s", "ratio", "libxcrypt crypt(3) /s"]];
   let worst = Infinity;

@@ -56,7 +56,7 @@ beforeAll(async () => {
     WORKER_CLIENT_ID: WORKER_ID,
     WORKER_CLIENT_SECRET: WORKER_SECRET,
     PASSWORD_CHECK_WAIT_MS: "4000",
-    // The defaults for everything else: PASSWORD_CHECK_THREADS is 1 on two cores.
+    // The defaults for everything else: PASSWORD_CHECK_CONCURRENCY is 1 on two cores.
   });
 });
 afterAll(async () => {
@@ -182,5 +182,49 @@ describe("hash checks on the production server", () => {
       }
     }
     expect(results.some((r) => r.status === 200)).toBe(true);
+  });
+
+  it("stops on SIGTERM at once, however slow the checks it is running, and leaves no checker behind", async () => {
+    const { accessToken } = await token();
+    const auth = { authorization: `Bearer ${accessToken}` };
+    const populations = (await (await fetch(`${server!.url}/environments/${DEMO_ENV}/populations`, { headers: auth })).json()) as {
+      _embedded: { populations: { id: string; name: string }[] };
+    };
+    const population = populations._embedded.populations[0]!.id;
+    // PBKDF2-SHA512 at the limit, 10,000,000 iterations: ten seconds or more of native code a check.
+    const salt = randomBytes(16);
+    const slowest = `{PBKDF2-SHA512}10000000$${adapted(salt)}$${adapted(randomBytes(64))}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${server!.url}/environments/${DEMO_ENV}/users`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/vnd.pingidentity.user.import+json" },
+        body: JSON.stringify({ username: `slowest-${i}-${randomBytes(3).toString("hex")}`, population: { id: population }, password: { value: slowest } }),
+      });
+      expect(res.status).toBe(201);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    const checks = ids.map((id) =>
+      fetch(`${server!.url}/environments/${DEMO_ENV}/users/${id}/password`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/vnd.pingidentity.password.check+json" },
+        body: JSON.stringify({ password: "anything" }),
+      }).then((r) => r.status, () => "closed"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const serverPid = server!.child.pid!;
+    const checkers = execFileSync("ps", ["--ppid", String(serverPid), "-o", "pid=,args="]).toString().split("\n").filter((l) => l.includes("password-checker")).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(checkers.length).toBeGreaterThanOrEqual(1);
+
+    const start = performance.now();
+    await server!.stop("SIGTERM");
+    const stopMs = performance.now() - start;
+    await Promise.all(checks);
+    console.log(`SIGTERM with ${checkers.length} checker(s) inside PBKDF2: the server was gone after ${Math.round(stopMs)} ms`);
+    // main.ts gives open connections 5 s before process.exit; no check may hold it longer.
+    expect(stopMs).toBeLessThan(8000);
+    // Gone, or a zombie (killed, waiting for whoever inherited it to reap it).
+    const alive = (pid: number) => fs.existsSync(`/proc/${pid}/status`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    for (const pid of checkers) expect(alive(pid), `checker ${pid} outlived the server`).toBe(false);
   });
 });

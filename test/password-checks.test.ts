@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 process.env.PASSWORD_MAX_BCRYPT_COST = "11";
 process.env.PASSWORD_XCRYPT_ADDON = "/nonexistent/xcrypt.node";
-process.env.PASSWORD_CHECK_THREADS = "1";
+process.env.PASSWORD_CHECK_CONCURRENCY = "1";
 process.env.PASSWORD_CHECK_QUEUE = "2";
 process.env.PASSWORD_CHECK_WAIT_MS = "300";
 

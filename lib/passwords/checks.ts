@@ -1,39 +1,54 @@
-// Where slow hash checks run: a bounded pool of worker threads (piscina), never the event loop.
-// At most PASSWORD_CHECK_THREADS checks run at once; up to PASSWORD_CHECK_QUEUE more wait, each
-// for at most PASSWORD_CHECK_WAIT_MS. A check that cannot start in time, or finds the queue full,
-// is refused with 503 SERVICE_UNAVAILABLE and Retry-After, so a flood of expensive checks slows
-// only itself: the token endpoint, probes and imports never wait behind it.
+// Where slow hash checks run: a few checker processes, never the server's event loop or its
+// libuv pool. At most PASSWORD_CHECK_CONCURRENCY checks run at once; up to PASSWORD_CHECK_QUEUE more
+// wait, each for at most PASSWORD_CHECK_WAIT_MS. A check that cannot start in time, or finds the
+// queue full, is refused with 503 SERVICE_UNAVAILABLE and Retry-After, so a flood of expensive
+// checks slows only itself: the token endpoint, probes and imports never wait behind it.
 //
-// The queue is ours rather than piscina's so that "waited too long" is known before a task
-// starts: a check is only handed to piscina when a thread is free for it.
+// Processes rather than worker threads, by measurement: a worker thread inside a native call
+// (pbkdf2Sync, or Argon2 on libuv's pool, which worker threads share with the server) cannot be
+// stopped. With threads, process.exit() during a 1 GiB, 64-pass Argon2 check hung 75 s and then
+// aborted; during PBKDF2 at 10,000,000 iterations it waited 13 s. A checker process dies at
+// once on SIGKILL, takes its memory (up to 1 GiB per check) with it, runs Argon2 on its own libuv
+// pool, and is niced as a whole, Argon2's threads included.
 
 import "server-only";
 
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import { Piscina } from "piscina";
-
 import { ApiError, serviceUnavailable } from "@/lib/api/errors";
-import { log, safeError } from "@/lib/log";
+import { log } from "@/lib/log";
 
-import type { CheckTask } from "./check-worker";
+import type { CheckAnswer, CheckTask } from "./check-process";
 import { passwordSettings, projectRoot } from "./settings";
 
 type Waiter = { admit: () => void; refuse: (err: ApiError) => void; timer: NodeJS.Timeout };
+type Checker = {
+  child: ChildProcess;
+  task?: { resolve: (match: boolean) => void; reject: (err: Error) => void };
+  idleTimer?: NodeJS.Timeout;
+};
 
-let pool: Piscina | undefined;
+// Kept warm a while after a check, then stopped to give its memory back.
+const IDLE_MS = 60_000;
+
 let running = 0;
 let closing = false;
 const waiting: Waiter[] = [];
+const checkers = new Set<Checker>();
+const idle: Checker[] = [];
 
-/** The bundled worker in production; under Vitest and `next dev` the TypeScript entry through tsx. */
-export function checkWorkerFile(): string {
+/**
+ * The bundled checker under the production server (lib/server/main.ts) and `next start`; from
+ * the sources, through tsx, under Vitest, `next dev` and scripts, where a bundle may be stale.
+ */
+export function checkerEntry(): { file: string; execArgv: string[] } {
   const root = projectRoot();
-  const bundled = path.join(root, process.env.NEXT_DIST_DIR || ".next", "identity-import/password-check-worker.mjs");
-  const mode = process.env.NODE_ENV;
-  if (mode !== "development" && mode !== "test" && existsSync(bundled)) return bundled;
-  return path.join(root, "lib/passwords/check-worker-dev.mjs");
+  const bundled = path.join(root, process.env.NEXT_DIST_DIR || ".next", "identity-import/password-checker.mjs");
+  const production = process.env.IDENTITY_IMPORT_SERVER === "1" || process.env.NODE_ENV === "production";
+  if (production && existsSync(bundled)) return { file: bundled, execArgv: [] };
+  return { file: path.join(root, "lib/passwords/check-process.ts"), execArgv: ["--import", "tsx"] };
 }
 
 function busy(): ApiError {
@@ -42,8 +57,8 @@ function busy(): ApiError {
 }
 
 function acquire(): Promise<void> {
-  const { checkThreads, checkQueue, checkWaitMs } = passwordSettings();
-  if (running < checkThreads) {
+  const { checkConcurrency, checkQueue, checkWaitMs } = passwordSettings();
+  if (running < checkConcurrency) {
     running++;
     return Promise.resolve();
   }
@@ -64,34 +79,69 @@ function acquire(): Promise<void> {
   });
 }
 
-/** Hands the thread to the longest-waiting check, or frees it. */
+/** Hands the slot to the longest-waiting check, or frees it. */
 function release(): void {
   const next = waiting.shift();
   if (next) next.admit();
   else running--;
 }
 
-function checkPool(): Piscina {
-  pool ??= new Piscina({
-    filename: checkWorkerFile(),
-    minThreads: 0,
-    maxThreads: passwordSettings().checkThreads,
-    idleTimeout: 60_000,
-    // Checks are background work: the kernel gives their threads' CPU to request handling first
-    // (Linux nice is per thread; piscina applies it through its @napi-rs/nice dependency).
-    niceIncrement: 10,
-  });
-  return pool;
+function stopChecker(checker: Checker): void {
+  clearTimeout(checker.idleTimer);
+  checkers.delete(checker);
+  const at = idle.indexOf(checker);
+  if (at >= 0) idle.splice(at, 1);
+  checker.child.kill("SIGKILL");
 }
 
-/** Verifies on the pool. Rejects with a 503 ApiError when no thread is free in time. */
+function startChecker(): Checker {
+  const { file, execArgv } = checkerEntry();
+  // spawn with an IPC channel is fork; spelled so, because Turbopack tries to bundle whatever fork() names.
+  const child = spawn(process.execPath, [...execArgv, file], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const checker: Checker = { child };
+  checkers.add(checker);
+  child.on("message", (answer: CheckAnswer) => {
+    const task = checker.task;
+    checker.task = undefined;
+    task?.resolve(answer.match === true);
+  });
+  child.on("exit", (code, signal) => {
+    stopChecker(checker);
+    const task = checker.task;
+    checker.task = undefined;
+    if (task) task.reject(new Error(`password checker exited (${signal ?? code})`));
+  });
+  child.on("error", (err) => {
+    if (!closing) log.error("password checker failed", { error: err.name, message: err.message });
+  });
+  return checker;
+}
+
+function runOnChecker(task: CheckTask): Promise<boolean> {
+  const checker = idle.pop() ?? startChecker();
+  clearTimeout(checker.idleTimer);
+  return new Promise<boolean>((resolve, reject) => {
+    checker.task = { resolve, reject };
+    checker.child.send(task, (err) => {
+      if (err && checker.task) {
+        checker.task = undefined;
+        reject(err);
+      }
+    });
+  }).finally(() => {
+    if (!checkers.has(checker)) return;
+    idle.push(checker);
+    checker.idleTimer = setTimeout(() => stopChecker(checker), IDLE_MS).unref();
+  });
+}
+
+/** Verifies on a checker process. Rejects with a 503 ApiError when none is free in time. */
 export async function checkOnPool(stored: string, candidate: string): Promise<boolean> {
   await acquire();
   try {
-    const task: CheckTask = { stored, candidate };
-    return (await checkPool().run(task)) === true;
+    return await runOnChecker({ stored, candidate });
   } catch (err) {
-    if (!closing) log.error("password check failed on its worker", safeError(err));
+    if (!closing) log.error("password check failed", { error: err instanceof Error ? err.message : typeof err });
     throw serviceUnavailable("The password could not be checked: try again shortly.");
   } finally {
     release();
@@ -104,8 +154,9 @@ export function passwordCheckLoad(): { running: number; waiting: number } {
 }
 
 /**
- * Refuses every waiting check and terminates the workers, running checks included, so that a
- * stopping process never waits for a slow hash. Call it on SIGTERM before exiting.
+ * Refuses every waiting check and kills the checker processes, running checks included (they
+ * answer 503), so that a stopping server never waits for a slow hash. Call it on SIGTERM before
+ * closing the HTTP server. The next check starts new checkers.
  */
 export async function closePasswordChecks(): Promise<void> {
   closing = true;
@@ -113,11 +164,14 @@ export async function closePasswordChecks(): Promise<void> {
     clearTimeout(waiter.timer);
     waiter.refuse(serviceUnavailable("The server is stopping: try again shortly.", 1));
   }
-  const stopping = pool;
-  pool = undefined;
-  try {
-    await stopping?.destroy();
-  } finally {
-    closing = false;
-  }
+  const exits = [...checkers].map((c) => new Promise<void>((resolve) => (c.child.exitCode !== null || c.child.signalCode !== null ? resolve() : c.child.once("exit", () => resolve()))));
+  for (const checker of [...checkers]) stopChecker(checker);
+  await Promise.all(exits);
+  closing = false;
 }
+
+// Whatever the stop handler does, checkers die with the server: an 'exit' listener runs even
+// on process.exit(), and kill is synchronous.
+process.once("exit", () => {
+  for (const checker of checkers) checker.child.kill("SIGKILL");
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { describe, expect, it } from "vitest";
@@ -53,8 +54,9 @@ describe("cost limits", () => {
     expect(classifyPassword(yescrypt16MiB, { limits, yescrypt: true })).toMatchObject({ kind: "invalid", message: expect.stringContaining("16 MiB is above this server's limit of 8 MiB (PASSWORD_MAX_SCRYPT_MEMORY_MIB)") });
   });
 
-  it("are refused without computing anything: ten thousand over-limit values classify in well under a second", () => {
-    // Each of these would take minutes to hours to check (security review F4).
+  it("are refused without computing anything: ten thousand over-limit values classify in seconds at most", () => {
+    // Each of these would take minutes to hours to check (security review F4), so any bound far
+    // below that proves nothing was computed; this one is loose enough for a busy machine.
     const hostile = [
       "$2b$31$.s7UxXsgndFOBS9LO21b8eP6OPPQIMzLEL3zERpZzCGetCnG.Tybm",
       "$argon2id$v=19$m=19456,t=4294967295,p=1$c2FsdHNhbHRzYWx0c2FsdA$7DC2GwvRtDelR5UiPehnfhTftZzE17yEnUWO5z+NzdQ",
@@ -64,7 +66,7 @@ describe("cost limits", () => {
     ];
     const start = performance.now();
     for (let i = 0; i < 2000; i++) for (const value of hostile) expect(classifyPassword(value).kind).toBe("invalid");
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(performance.now() - start).toBeLessThan(10_000);
   });
 
   it("are documented in the README, every setting with its default", () => {
@@ -74,22 +76,20 @@ describe("cost limits", () => {
 });
 
 describe("check pool settings", () => {
-  it("default to a bounded pool that leaves libuv two threads and the event loop a core", () => {
+  it("default to a bounded pool that leaves the event loop a core", () => {
     const s = readPasswordSettings({});
-    expect(s.checkThreads).toBeGreaterThanOrEqual(1);
-    expect(s.checkThreads).toBeLessThanOrEqual(2);
+    expect(s.checkConcurrency).toBe(Math.max(1, os.availableParallelism() - 1));
     expect(s.checkQueue).toBe(100);
     expect(s.checkWaitMs).toBe(10_000);
-    expect(readPasswordSettings({ UV_THREADPOOL_SIZE: "16" }).checkThreads).toBeLessThanOrEqual(14);
   });
 
   it("are read from the environment and refused when malformed", () => {
-    expect(readPasswordSettings({ PASSWORD_CHECK_THREADS: "3", PASSWORD_CHECK_QUEUE: "0", PASSWORD_CHECK_WAIT_MS: "250" })).toMatchObject({
-      checkThreads: 3,
+    expect(readPasswordSettings({ PASSWORD_CHECK_CONCURRENCY: "3", PASSWORD_CHECK_QUEUE: "0", PASSWORD_CHECK_WAIT_MS: "250" })).toMatchObject({
+      checkConcurrency: 3,
       checkQueue: 0,
       checkWaitMs: 250,
     });
-    expect(() => readPasswordSettings({ PASSWORD_CHECK_THREADS: "0" })).toThrow(/^PASSWORD_CHECK_THREADS must be a whole number from 1/);
+    expect(() => readPasswordSettings({ PASSWORD_CHECK_CONCURRENCY: "0" })).toThrow(/^PASSWORD_CHECK_CONCURRENCY must be a whole number from 1/);
     expect(() => readPasswordSettings({ PASSWORD_CHECK_WAIT_MS: "soon" })).toThrow(/PASSWORD_CHECK_WAIT_MS/);
   });
 });

@@ -46,11 +46,10 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-// The password check worker (lib/passwords/checks.ts) runs in worker threads, which need a
-// plain JavaScript file of their own.
+// The password checker processes (lib/passwords/checks.ts) need a plain JavaScript entry.
 await build({
-  entryPoints: [path.join(root, "lib/passwords/check-worker.ts")],
-  outfile: path.join(root, distDir, "identity-import/password-check-worker.mjs"),
+  entryPoints: [path.join(root, "lib/passwords/check-process.ts")],
+  outfile: path.join(root, distDir, "identity-import/password-checker.mjs"),
   bundle: true,
   platform: "node",
   format: "esm",
@@ -61,4 +60,4 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes) and password-check-worker.mjs`);
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${routes.length} API routes) and password-checker.mjs`);
