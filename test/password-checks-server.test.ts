@@ -56,7 +56,7 @@ beforeAll(async () => {
     WORKER_CLIENT_ID: WORKER_ID,
     WORKER_CLIENT_SECRET: WORKER_SECRET,
     PASSWORD_CHECK_WAIT_MS: "4000",
-    // The defaults for everything else: PASSWORD_CHECK_CONCURRENCY is 1 on two cores.
+    // The defaults for everything else: one check at a time (PASSWORD_CHECK_CONCURRENCY).
   });
 });
 afterAll(async () => {

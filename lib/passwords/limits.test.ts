@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 import { describe, expect, it } from "vitest";
@@ -78,7 +77,7 @@ describe("cost limits", () => {
 describe("check pool settings", () => {
   it("default to a bounded pool that leaves the event loop a core", () => {
     const s = readPasswordSettings({});
-    expect(s.checkConcurrency).toBe(Math.max(1, os.availableParallelism() - 1));
+    expect(s.checkConcurrency).toBe(1);
     expect(s.checkQueue).toBe(100);
     expect(s.checkWaitMs).toBe(10_000);
   });

@@ -3,7 +3,6 @@
 // (the checker processes read the same environment). Node-only, and free of `server-only`
 // because the checker imports it too.
 
-import os from "node:os";
 import path from "node:path";
 
 import { installParseContext } from "./classify";
@@ -24,7 +23,7 @@ export type PasswordSettings = {
 };
 
 export const PASSWORD_CHECK_SETTINGS = [
-  { env: "PASSWORD_CHECK_CONCURRENCY", description: "hash checks that run at once, each in its own checker process", default: "cores − 1 (at least 1)" },
+  { env: "PASSWORD_CHECK_CONCURRENCY", description: "hash checks that run at once, each in its own checker process", default: "1 per server process" },
   { env: "PASSWORD_CHECK_QUEUE", description: "hash checks that may wait for a thread; beyond that a check is refused at once (503)", default: "100" },
   { env: "PASSWORD_CHECK_WAIT_MS", description: "how long a check may wait for a thread before it is refused (503 with Retry-After)", default: "10000" },
 ] as const;
@@ -41,15 +40,13 @@ function wholeNumber(env: Record<string, string | undefined>, name: string, fall
   return n;
 }
 
-/** Leave the server's event loop a core. */
-function defaultConcurrency(): number {
-  return Math.max(1, os.availableParallelism() - 1);
-}
 
 export function readPasswordSettings(env: Record<string, string | undefined>): PasswordSettings {
   return {
     limits: readCostLimits(env),
-    checkConcurrency: wholeNumber(env, "PASSWORD_CHECK_CONCURRENCY", defaultConcurrency(), 1, 256),
+    // One per server process: the server runs a process per core on PostgreSQL (WEB_CONCURRENCY),
+    // each with its own checkers, and one on PGlite, which leaves the event loop the other core.
+    checkConcurrency: wholeNumber(env, "PASSWORD_CHECK_CONCURRENCY", 1, 1, 256),
     checkQueue: wholeNumber(env, "PASSWORD_CHECK_QUEUE", 100, 0, 100_000),
     checkWaitMs: wholeNumber(env, "PASSWORD_CHECK_WAIT_MS", 10_000, 1, 600_000),
     xcryptAddon: env.PASSWORD_XCRYPT_ADDON || path.join(projectRoot(), "build/Release/xcrypt.node"),
