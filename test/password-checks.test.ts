@@ -1,7 +1,7 @@
 /**
  * Password checks under this server's own settings (issue 11): the cost limits as configured
  * (lower than the defaults here), a platform without the libxcrypt addon, and the bounded check
- * pool (one thread, two waiting, a 300 ms budget) answering 503 with Retry-After instead of
+ * pool (one checker, two waiting, a 300 ms budget) answering 503 with Retry-After instead of
  * queueing without end. Settings are read once per process, so they are set before anything runs.
  */
 import { pbkdf2Sync, randomBytes } from "node:crypto";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 import { classifyPassword } from "./classify";
 import { COST_LIMIT_SETTINGS, DEFAULT_COST_LIMITS, readCostLimits } from "./limits";
-import { readPasswordSettings } from "./settings";
+import { PASSWORD_CHECK_SETTINGS, readPasswordSettings } from "./settings";
 import { EXTRA, FIRST_WAVE, SECOND_WAVE } from "./testdata/vectors";
 
 describe("cost limits", () => {
@@ -71,6 +71,7 @@ describe("cost limits", () => {
   it("are documented in the README, every setting with its default", () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
     for (const s of COST_LIMIT_SETTINGS) expect(readme, s.env).toMatch(new RegExp(`\`${s.env}\`\\s*\\|\\s*${s.default.toLocaleString("en-US").replace(/,/g, ",?")}\\b`));
+    for (const s of PASSWORD_CHECK_SETTINGS) expect(readme, s.env).toContain(`\`${s.env}\``);
   });
 });
 

@@ -14,9 +14,9 @@ export type PasswordSettings = {
   limits: CostLimits;
   /** Checks that run at once, each in its own checker process. */
   checkConcurrency: number;
-  /** Checks that may wait for a thread; one more is refused at once with a 503. */
+  /** Checks that may wait for a checker; one more is refused at once with a 503. */
   checkQueue: number;
-  /** How long a check may wait for a thread before it is refused with a 503. */
+  /** How long a check may wait for a checker before it is refused with a 503. */
   checkWaitMs: number;
   /** The libxcrypt addon (yescrypt). */
   xcryptAddon: string;
@@ -24,8 +24,8 @@ export type PasswordSettings = {
 
 export const PASSWORD_CHECK_SETTINGS = [
   { env: "PASSWORD_CHECK_CONCURRENCY", description: "hash checks that run at once, each in its own checker process", default: "1 per server process" },
-  { env: "PASSWORD_CHECK_QUEUE", description: "hash checks that may wait for a thread; beyond that a check is refused at once (503)", default: "100" },
-  { env: "PASSWORD_CHECK_WAIT_MS", description: "how long a check may wait for a thread before it is refused (503 with Retry-After)", default: "10000" },
+  { env: "PASSWORD_CHECK_QUEUE", description: "hash checks that may wait for a checker; beyond that a check is refused at once (503)", default: "100" },
+  { env: "PASSWORD_CHECK_WAIT_MS", description: "how long a check may wait for a checker before it is refused (503 with Retry-After)", default: "10000" },
 ] as const;
 
 export function projectRoot(): string {
