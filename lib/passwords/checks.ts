@@ -94,10 +94,22 @@ function stopChecker(checker: Checker): void {
   checker.child.kill("SIGKILL");
 }
 
+/**
+ * A checker reads attacker-chosen hashes: it gets its own settings and nothing else of the
+ * server's environment (no database URL, no secrets).
+ */
+function checkerEnvironment(): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = { IDENTITY_IMPORT_ROOT: projectRoot() };
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith("PASSWORD_") || ["PATH", "NODE_ENV", "NEXT_DIST_DIR", "TZ", "LANG"].includes(name)) env[name] = value;
+  }
+  return env as NodeJS.ProcessEnv;
+}
+
 function startChecker(): Checker {
   const { file, execArgv } = checkerEntry();
   // spawn with an IPC channel is fork; spelled so, because Turbopack tries to bundle whatever fork() names.
-  const child = spawn(process.execPath, [...execArgv, file], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = spawn(process.execPath, [...execArgv, file], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: checkerEnvironment() });
   const checker: Checker = { child };
   checkers.add(checker);
   child.on("message", (answer: CheckAnswer) => {
