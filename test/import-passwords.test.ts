@@ -8,6 +8,7 @@ import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "@/lib/passwords";
+import { EXTRA, SECOND_WAVE, SECOND_WAVE_REJECTED } from "@/lib/passwords/testdata/vectors";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import { Client, expectInvalidData, uniqueName } from "./support/http";
 
@@ -111,6 +112,55 @@ describe("pre-encoded vectors (3.2)", () => {
     const res = await api.postUser(body(lower));
     expect(res.status, res.text).toBe(201);
     expect((await app.passwordRow(res.body.id))?.passwordHash).toBe(lower);
+  });
+});
+
+describe("second-wave vectors (3.2, second table) and cost limits", () => {
+  it("imports every second-wave and extra vector with 201 and stores it exactly as given", async () => {
+    expect(SECOND_WAVE.length).toBe(46);
+    for (const v of [...SECOND_WAVE, ...EXTRA]) {
+      // One-letter test passwords would "leak" through any response that holds that letter.
+      secrets.add(v.encoded);
+      if (v.password.length >= 8) secrets.add(v.password);
+      const res = await api.postUser(body(v.encoded));
+      expect(res.status, `${v.form} by ${v.madeBy}: ${res.text}`).toBe(201);
+      const row = await app.passwordRow(res.body.id);
+      expect(row?.passwordHash, v.form).toBe(v.encoded);
+      expect(row?.passwordStatus).toBe("OK");
+    }
+  });
+
+  it("refuses every second-wave rejected vector with 400 on password.value, naming the limit where one is passed", async () => {
+    for (const r of SECOND_WAVE_REJECTED) {
+      secrets.add(r.encoded);
+      const before = await app.countUsers();
+      const res = await api.postUser(body(r.encoded));
+      const e = expectInvalidData(res, [["INVALID_VALUE", "password.value"]]);
+      expect(res.text, r.why).not.toContain(r.encoded);
+      if (/cost|rounds|GiB/.test(r.why)) expect(e.details![0]!.message, r.why).toMatch(/limit of \d+( MiB)? \(PASSWORD_MAX_[A-Z0-9_]+\)/);
+      expect(await app.countUsers(), r.why).toBe(before);
+    }
+  });
+
+  it("refuses a well-formed hash over a limit at Set Password too, with the same sentence", async () => {
+    const created = await api.postUser({ username: uniqueName("pw"), population: { id: refs.defaultPopulationId } });
+    expect(created.status, created.text).toBe(201);
+    const hostile = "$argon2id$v=19$m=19456,t=4294967295,p=1$Z4WtOq25LcJW0QxCi+a9OA$YeCxDyb1X5WNPloKTsU5U1hVCPu43kTFuqofrHPbCMw";
+    const res = await api.request(`/environments/${FIXED.demoEnvId}/users/${created.body.id}/password`, {
+      method: "PUT",
+      headers: { "content-type": "application/vnd.pingidentity.password.set+json" },
+      body: JSON.stringify({ value: hostile }),
+    });
+    const e = expectInvalidData(res, [["INVALID_VALUE", "value"]]);
+    expect(e.details![0]!.message).toContain("PASSWORD_MAX_ARGON2_PASSES");
+    expect((await app.passwordRow(created.body.id))?.passwordStatus).toBe("NO_PASSWORD");
+  });
+
+  it("treats Django- and Werkzeug-looking prefixes as pre-encoded: malformed ones are refused, not stored as cleartext", async () => {
+    for (const value of ["sha1$nosalt", "md5$salt$xyz", "argon2$argon2id$", "bcrypt$$2b$", "bcrypt_sha256$", "pbkdf2:sha256$salt$abc", "pbkdf2:sha256:1000$salt"]) {
+      secrets.add(value);
+      expectInvalidData(await api.postUser(body(value)), [["INVALID_VALUE", "password.value"]]);
+    }
   });
 });
 

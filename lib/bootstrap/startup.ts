@@ -2,11 +2,14 @@ import "server-only";
 import { bootstrap, firstStartBanner } from "./index";
 import { databaseDriver, getDb } from "@/db";
 import { log, safeError } from "@/lib/log";
+import { passwordSettings } from "@/lib/passwords";
 
 export async function startup(opts: { announce?: boolean } = {}): Promise<void> {
   const port = process.env.PORT || "3000";
   const baseUrl = (process.env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
   try {
+    // A malformed PASSWORD_* setting stops the start, rather than the first password check.
+    passwordSettings();
     await getDb();
     const result = await bootstrap();
     if (result.created) process.stdout.write(firstStartBanner(result, baseUrl) + "\n");

@@ -1,139 +1,39 @@
-// Syntax of every accepted pre-encoded password form (contract §3.2).
-// This file is imported by browser code for live form feedback, so it must stay free of
-// Node-only imports; verification lives in the per-family modules.
+// Which accepted form a password value is in, if any, and whether it is well-formed and within
+// the cost limits (contract §3.2). Imported by browser code for live form feedback, so it and
+// everything it imports stay free of Node-only modules; verification is in index.ts.
 // Messages never echo the value: it may be a real password someone mistyped.
 
-import { ADAPTED_BASE64_ALPHABET, BASE64_ALPHABET, decodeBase64, utf8Bytes } from "./codec";
+import type { Invalid, ParseContext, PasswordFamily } from "./family";
+import { DEFAULT_COST_LIMITS } from "./limits";
+import { PASSWORD_FAMILIES, type ParsedPasswordHash, type PasswordScheme } from "./registry";
 
-export type PasswordScheme =
-  | "SSHA"
-  | "SSHA256"
-  | "SSHA384"
-  | "SSHA512"
-  | "SHA"
-  | "SMD5"
-  | "MD5"
-  | "BCRYPT"
-  | "ARGON2ID"
-  | "ARGON2I"
-  | "ARGON2D"
-  | "PBKDF2-SHA1"
-  | "PBKDF2-SHA256"
-  | "PBKDF2-SHA512"
-  | "SHA512-CRYPT"
-  | "SHA256-CRYPT"
-  | "MD5-CRYPT"
-  | "DJANGO-PBKDF2-SHA256"
-  | "DJANGO-PBKDF2-SHA1";
+export type { ParsedPasswordHash, PasswordScheme } from "./registry";
 
-export type PasswordClassification =
+export type PasswordClassification = { kind: "cleartext" } | { kind: "encoded"; scheme: PasswordScheme } | Invalid;
+
+export type PasswordValue = { kind: "cleartext" } | { kind: "encoded"; hash: ParsedPasswordHash } | Invalid;
+
+/** A value resolved to the family that parsed it (what verification needs). */
+export type ResolvedPasswordValue =
   | { kind: "cleartext" }
-  | { kind: "encoded"; scheme: PasswordScheme }
-  | { kind: "invalid"; message: string };
+  | Invalid
+  | { kind: "encoded"; hash: ParsedPasswordHash; family: PasswordFamily<ParsedPasswordHash>; wrapped: boolean };
 
-export type DigestAlgorithm = "md5" | "sha1" | "sha256" | "sha384" | "sha512";
-export type Argon2Type = "argon2id" | "argon2i" | "argon2d";
+// Until the server installs its configured context (lib/passwords/settings.ts), and always in
+// the browser: the default limits, and yescrypt presumed available (the server re-checks both).
+const DEFAULT_CONTEXT: ParseContext = { limits: DEFAULT_COST_LIMITS, yescrypt: true };
+// On globalThis: Next.js may evaluate this module once per bundle layer, and dev reloads it.
+const CONTEXT_KEY = Symbol.for("identity-import.passwords.parse-context");
+type ContextHolder = { [CONTEXT_KEY]?: () => ParseContext };
 
-export type SaltedDigestHash = {
-  family: "salted-digest";
-  scheme: PasswordScheme;
-  algorithm: DigestAlgorithm;
-  digest: Uint8Array;
-  /** Empty for the unsalted {SHA} and {MD5}. */
-  salt: Uint8Array;
-};
+/** Installs where the server's limits and platform come from (called by lib/passwords/settings.ts). */
+export function installParseContext(provider: () => ParseContext): void {
+  (globalThis as ContextHolder)[CONTEXT_KEY] = provider;
+}
 
-export type BcryptHash = {
-  family: "bcrypt";
-  scheme: "BCRYPT";
-  cost: number;
-  /** The modular-crypt string without any {BCRYPT} prefix. */
-  value: string;
-};
-
-export type Argon2Hash = {
-  family: "argon2";
-  scheme: "ARGON2ID" | "ARGON2I" | "ARGON2D";
-  type: Argon2Type;
-  version: 16 | 19;
-  memoryCost: number;
-  timeCost: number;
-  parallelism: number;
-  /** True when the value carried the {ARGON2} prefix. */
-  prefixed: boolean;
-  /** The PHC string without any {ARGON2} prefix. */
-  value: string;
-};
-
-export type Pbkdf2Hash = {
-  family: "pbkdf2";
-  scheme: "PBKDF2-SHA1" | "PBKDF2-SHA256" | "PBKDF2-SHA512" | "DJANGO-PBKDF2-SHA256" | "DJANGO-PBKDF2-SHA1";
-  algorithm: "sha1" | "sha256" | "sha512";
-  iterations: number;
-  salt: Uint8Array;
-  derivedKey: Uint8Array;
-};
-
-export type ShaCryptHash = {
-  family: "sha-crypt";
-  scheme: "SHA512-CRYPT" | "SHA256-CRYPT";
-  algorithm: "sha256" | "sha512";
-  rounds: number;
-  salt: string;
-  /** The crypt64 text after the last "$". */
-  hash: string;
-};
-
-export type Md5CryptHash = {
-  family: "md5-crypt";
-  scheme: "MD5-CRYPT";
-  salt: string;
-  hash: string;
-};
-
-export type ParsedPasswordHash =
-  | SaltedDigestHash
-  | BcryptHash
-  | Argon2Hash
-  | Pbkdf2Hash
-  | ShaCryptHash
-  | Md5CryptHash;
-
-export type PasswordValue =
-  | { kind: "cleartext" }
-  | { kind: "encoded"; hash: ParsedPasswordHash }
-  | { kind: "invalid"; message: string };
-
-type Invalid = { kind: "invalid"; message: string };
-
-const invalid = (message: string): Invalid => ({ kind: "invalid", message });
-const encoded = (hash: ParsedPasswordHash): PasswordValue => ({ kind: "encoded", hash });
-
-const DIGESTS = {
-  md5: { length: 16, label: "MD5" },
-  sha1: { length: 20, label: "SHA-1" },
-  sha256: { length: 32, label: "SHA-256" },
-  sha384: { length: 48, label: "SHA-384" },
-  sha512: { length: 64, label: "SHA-512" },
-} as const satisfies Record<DigestAlgorithm, { length: number; label: string }>;
-
-const SALTED_DIGEST_SCHEMES = {
-  SSHA: { algorithm: "sha1", salted: true },
-  SSHA256: { algorithm: "sha256", salted: true },
-  SSHA384: { algorithm: "sha384", salted: true },
-  SSHA512: { algorithm: "sha512", salted: true },
-  SHA: { algorithm: "sha1", salted: false },
-  SMD5: { algorithm: "md5", salted: true },
-  MD5: { algorithm: "md5", salted: false },
-} as const satisfies Record<string, { algorithm: DigestAlgorithm; salted: boolean }>;
-
-// pw-pbkdf2 names SHA-1 both "{PBKDF2}" and "{PBKDF2-SHA1}".
-const LDAP_PBKDF2_SCHEMES = {
-  PBKDF2: { algorithm: "sha1", scheme: "PBKDF2-SHA1" },
-  "PBKDF2-SHA1": { algorithm: "sha1", scheme: "PBKDF2-SHA1" },
-  "PBKDF2-SHA256": { algorithm: "sha256", scheme: "PBKDF2-SHA256" },
-  "PBKDF2-SHA512": { algorithm: "sha512", scheme: "PBKDF2-SHA512" },
-} as const satisfies Record<string, { algorithm: Pbkdf2Hash["algorithm"]; scheme: Pbkdf2Hash["scheme"] }>;
+export function currentParseContext(): ParseContext {
+  return (globalThis as ContextHolder)[CONTEXT_KEY]?.() ?? DEFAULT_CONTEXT;
+}
 
 // PingOne accepts these, but their byte layouts are not public, so we cannot verify them.
 const NOT_YET_SUPPORTED = new Set(["SCRYPT", "SCRYPT_RFC7914", "MSKCC_PBKDF2"]);
@@ -142,246 +42,86 @@ const NOT_YET_SUPPORTED = new Set(["SCRYPT", "SCRYPT_RFC7914", "MSKCC_PBKDF2"]);
 const NO_KNOWN_SCHEME = (lead: "{" | "$") =>
   `The value starts with "${lead}" but names no supported password scheme; a cleartext password cannot start with "{" or "$".`;
 
+// One lookup instead of asking every family: the prefix a value is claimed by, to its family.
+const BY_PREFIX = new Map<string, PasswordFamily<ParsedPasswordHash>>();
+for (const family of PASSWORD_FAMILIES as readonly PasswordFamily<ParsedPasswordHash>[]) {
+  for (const prefix of family.prefixes) {
+    const key = prefix.startsWith("{") ? prefix.toUpperCase() : prefix;
+    if (BY_PREFIX.has(key)) throw new Error(`two password families claim ${prefix}`);
+    BY_PREFIX.set(key, family);
+  }
+}
 
-// Node's pbkdf2 takes a signed 32-bit iteration count.
-const MAX_PBKDF2_ITERATIONS = 2 ** 31 - 1;
-const PBKDF2_ITERATIONS_MESSAGE = `The PBKDF2 iteration count must be a whole number from 1 to ${MAX_PBKDF2_ITERATIONS}.`;
+/** The prefix that could claim a value: its braced name (upper-cased), its modular-crypt id, or its first word up to "$" or ":". */
+function claimKey(value: string): string | null {
+  const first = value.charCodeAt(0);
+  if (first === 0x7b /* { */) {
+    const end = value.indexOf("}");
+    return end < 0 ? null : value.slice(0, end + 1).toUpperCase();
+  }
+  if (first === 0x24 /* $ */) {
+    const end = value.indexOf("$", 1);
+    return end < 0 ? null : value.slice(0, end + 1);
+  }
+  // The longest word prefix is "bcrypt_sha256$".
+  for (let i = 1; i < value.length && i < 16; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x24 /* $ */ || c === 0x3a /* : */) return value.slice(0, i + 1);
+  }
+  return null;
+}
+
+function parseWith(family: PasswordFamily<ParsedPasswordHash>, value: string, ctx: ParseContext, wrapped: boolean): ResolvedPasswordValue {
+  const hash = family.parse(value, ctx);
+  if ("kind" in hash) return hash;
+  return { kind: "encoded", hash, family, wrapped };
+}
+
+/** Splits a value into cleartext, a parsed pre-encoded hash with its family, or a rejection. */
+export function resolvePasswordValue(value: string, ctx: ParseContext = currentParseContext()): ResolvedPasswordValue {
+  const key = claimKey(value);
+  const family = key === null ? undefined : BY_PREFIX.get(key);
+  if (family) return parseWith(family, value, ctx, false);
+  if (value.startsWith("$")) return { kind: "invalid", message: NO_KNOWN_SCHEME("$") };
+  if (!value.startsWith("{")) return { kind: "cleartext" };
+
+  // A "{" with no closing brace is still rejected: the contract keys on the leading character,
+  // and storing "{SSHA512" typos as someone's literal password would be worse than asking again.
+  // OpenLDAP exports wrap /etc/shadow-style hashes as {CRYPT}$6$...: the same modular crypt forms.
+  if (key === "{CRYPT}") {
+    const body = value.slice("{CRYPT}".length);
+    const innerKey = body.startsWith("$") ? claimKey(body) : null;
+    const inner = innerKey === null ? undefined : BY_PREFIX.get(innerKey);
+    if (inner?.cryptForm) return parseWith(inner, body, ctx, true);
+    return {
+      kind: "invalid",
+      message: body.startsWith("$")
+        ? NO_KNOWN_SCHEME("$")
+        : "Inside {CRYPT} only modular crypt forms are supported ($1$, $5$, $6$, $2b$, $y$, …); traditional DES crypt is not.",
+    };
+  }
+  const name = key?.slice(1, -1);
+  if (name && NOT_YET_SUPPORTED.has(name)) {
+    return { kind: "invalid", message: `The {${name}} scheme is not supported yet: its byte layout is not public.` };
+  }
+  return { kind: "invalid", message: NO_KNOWN_SCHEME("{") };
+}
 
 /**
  * Splits a password value into cleartext, a parsed pre-encoded hash, or a rejection.
  * Scheme names in braces are matched case-insensitively, as OpenLDAP does.
  */
-export function parsePasswordValue(value: string): PasswordValue {
-  if (value.startsWith("{")) return parseBraced(value);
-  if (value.startsWith("$")) return parseModularCrypt(value);
-  if (value.startsWith("pbkdf2_sha256$") || value.startsWith("pbkdf2_sha1$")) return parseDjango(value);
-  return { kind: "cleartext" };
+export function parsePasswordValue(value: string, ctx?: ParseContext): PasswordValue {
+  const resolved = resolvePasswordValue(value, ctx);
+  return resolved.kind === "encoded" ? { kind: "encoded", hash: resolved.hash } : resolved;
 }
 
-export function classifyPassword(value: string): PasswordClassification {
-  const parsed = parsePasswordValue(value);
-  return parsed.kind === "encoded" ? { kind: "encoded", scheme: parsed.hash.scheme } : parsed;
+export function classifyPassword(value: string, ctx?: ParseContext): PasswordClassification {
+  const resolved = resolvePasswordValue(value, ctx);
+  return resolved.kind === "encoded" ? { kind: "encoded", scheme: resolved.hash.scheme } : resolved;
 }
 
 /** True when the value is an accepted pre-encoded hash (and so bypasses the password policy). */
-export function isPreEncoded(value: string): boolean {
-  return parsePasswordValue(value).kind === "encoded";
-}
-
-function parseBraced(value: string): PasswordValue {
-  // A "{" with no closing brace is still rejected: the contract keys on the leading character,
-  // and storing "{SSHA512" typos as someone's literal password would be worse than asking again.
-  const match = /^\{([^}]*)\}/.exec(value);
-  if (!match) return invalid(NO_KNOWN_SCHEME("{"));
-  const given = match[1]!;
-  const name = given.toUpperCase();
-  const body = value.slice(match[0].length);
-
-  if (name in SALTED_DIGEST_SCHEMES) return parseSaltedDigest(name as keyof typeof SALTED_DIGEST_SCHEMES, body);
-  if (name in LDAP_PBKDF2_SCHEMES) return parseLdapPbkdf2(name as keyof typeof LDAP_PBKDF2_SCHEMES, body);
-  if (name === "BCRYPT") return parseBcrypt(body);
-  if (name === "ARGON2") return parseArgon2(body, true);
-  // OpenLDAP exports wrap /etc/shadow-style hashes as {CRYPT}$6$...: the same modular crypt forms.
-  if (name === "CRYPT") {
-    return body.startsWith("$")
-      ? parseModularCrypt(body)
-      : invalid("Inside {CRYPT} only modular crypt forms are supported ($1$, $5$, $6$, $2a$, $2b$, $2y$); traditional DES crypt is not.");
-  }
-  if (NOT_YET_SUPPORTED.has(name)) {
-    return invalid(`The {${name}} scheme is not supported yet: its byte layout is not public.`);
-  }
-  return invalid(NO_KNOWN_SCHEME("{"));
-}
-
-function parseModularCrypt(value: string): PasswordValue {
-  const match = /^\$([^$]*)\$/.exec(value);
-  const id = match?.[1];
-  switch (id) {
-    case "2a":
-    case "2b":
-    case "2y":
-      return parseBcrypt(value);
-    case "argon2id":
-    case "argon2i":
-    case "argon2d":
-      return parseArgon2(value, false);
-    case "5":
-    case "6":
-      return parseShaCrypt(value, id);
-    case "1":
-      return parseMd5Crypt(value);
-  }
-  return invalid(NO_KNOWN_SCHEME("$"));
-}
-
-function parseSaltedDigest(name: keyof typeof SALTED_DIGEST_SCHEMES, body: string): PasswordValue {
-  const { algorithm, salted } = SALTED_DIGEST_SCHEMES[name];
-  const { length, label } = DIGESTS[algorithm];
-  const bytes = decodeBase64(body, BASE64_ALPHABET, "optional");
-  if (!bytes) return invalid(`The {${name}} value is not valid base64.`);
-  if (salted) {
-    // OpenLDAP refuses a salted value with no salt bytes at all; so do we.
-    if (bytes.length <= length) return invalid(`The {${name}} value is too short to hold a ${label} digest and salt.`);
-  } else if (bytes.length !== length) {
-    return invalid(`The {${name}} value must decode to exactly ${length} bytes, the size of a ${label} digest.`);
-  }
-  return encoded({
-    family: "salted-digest",
-    scheme: name,
-    algorithm,
-    digest: bytes.slice(0, length),
-    salt: bytes.slice(length),
-  });
-}
-
-function parseBcrypt(value: string): PasswordValue {
-  const match = /^\$2[aby]\$(\d\d)\$(.*)$/.exec(value);
-  if (!match) {
-    return invalid(
-      "The bcrypt value is malformed: expected $2a$, $2b$ or $2y$, a two-digit cost, \"$\", then 53 characters of salt and hash.",
-    );
-  }
-  const cost = Number(match[1]);
-  if (cost < 4 || cost > 31) return invalid("bcrypt cost must be between 4 and 31.");
-  if (!/^[./A-Za-z0-9]{53}$/.test(match[2]!)) {
-    return invalid("The bcrypt salt and hash must be exactly 53 characters from ./A-Za-z0-9.");
-  }
-  return encoded({ family: "bcrypt", scheme: "BCRYPT", cost, value });
-}
-
-const PHC_MESSAGE =
-  "The Argon2 value is not a well-formed PHC string: expected $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>.";
-
-function parseArgon2(value: string, prefixed: boolean): PasswordValue {
-  const match = /^\$(argon2id|argon2i|argon2d)\$v=(\d+)\$([^$]*)\$([^$]*)\$([^$]*)$/.exec(value);
-  if (!match) return invalid(PHC_MESSAGE);
-  const type = match[1] as Argon2Type;
-  const [versionText, paramText, saltText, hashText] = match.slice(2) as [string, string, string, string];
-  if (versionText !== "16" && versionText !== "19") return invalid("Argon2 version must be v=16 or v=19.");
-
-  const params: Partial<Record<"m" | "t" | "p", number>> = {};
-  for (const part of paramText.split(",")) {
-    // PHC decimals have no sign and no leading zeros.
-    const param = /^([mtp])=(0|[1-9]\d{0,9})$/.exec(part);
-    if (!param) return invalid(PHC_MESSAGE);
-    const key = param[1] as "m" | "t" | "p";
-    if (params[key] !== undefined) return invalid(PHC_MESSAGE);
-    params[key] = Number(param[2]);
-  }
-  const { m, t, p } = params;
-  if (m === undefined || t === undefined || p === undefined) return invalid(PHC_MESSAGE);
-  // The limits of the Argon2 specification (RFC 9106 §3.1).
-  if (t < 1 || t > 2 ** 32 - 1 || p < 1 || p > 2 ** 24 - 1 || m < 8 * p || m > 2 ** 32 - 1) {
-    return invalid("Argon2 parameters are out of range: t must be at least 1, p from 1 to 16777215, and m at least 8 × p.");
-  }
-
-  const salt = decodeBase64(saltText, BASE64_ALPHABET, "forbidden");
-  const hash = decodeBase64(hashText, BASE64_ALPHABET, "forbidden");
-  if (!salt || !hash) return invalid("The Argon2 salt and hash must be unpadded base64.");
-  if (salt.length < 8) return invalid("The Argon2 salt must be at least 8 bytes.");
-  if (hash.length < 4) return invalid("The Argon2 hash must be at least 4 bytes.");
-
-  return encoded({
-    family: "argon2",
-    scheme: type.toUpperCase() as Argon2Hash["scheme"],
-    type,
-    version: versionText === "16" ? 16 : 19,
-    memoryCost: m,
-    timeCost: t,
-    parallelism: p,
-    prefixed,
-    value,
-  });
-}
-
-function parseIterations(text: string): number | null {
-  if (!/^[1-9]\d{0,9}$/.test(text)) return null;
-  const n = Number(text);
-  return n <= MAX_PBKDF2_ITERATIONS ? n : null;
-}
-
-function parseLdapPbkdf2(name: keyof typeof LDAP_PBKDF2_SCHEMES, body: string): PasswordValue {
-  const { algorithm, scheme } = LDAP_PBKDF2_SCHEMES[name];
-  const { length, label } = DIGESTS[algorithm];
-  const parts = body.split("$");
-  if (parts.length !== 3) return invalid(`The {${name}} value must have the form <iterations>$<salt>$<derived key>.`);
-  const [iterationText, saltText, keyText] = parts as [string, string, string];
-
-  const iterations = parseIterations(iterationText);
-  if (iterations === null) return invalid(PBKDF2_ITERATIONS_MESSAGE);
-  const salt = decodeBase64(saltText, ADAPTED_BASE64_ALPHABET, "forbidden");
-  if (!salt || salt.length === 0) return invalid(`The {${name}} salt must be non-empty adapted base64 (A-Za-z0-9./, no padding).`);
-  const derivedKey = decodeBase64(keyText, ADAPTED_BASE64_ALPHABET, "forbidden");
-  if (!derivedKey) return invalid(`The {${name}} derived key must be adapted base64 (A-Za-z0-9./, no padding).`);
-  if (derivedKey.length !== length) {
-    return invalid(`The {${name}} derived key must be ${length} bytes, the size of a ${label} digest.`);
-  }
-  return encoded({ family: "pbkdf2", scheme, algorithm, iterations, salt, derivedKey });
-}
-
-const CRYPT64 = "./0-9A-Za-z";
-
-function parseShaCrypt(value: string, id: "5" | "6"): PasswordValue {
-  const algorithm = id === "5" ? "sha256" : "sha512";
-  const hashLength = id === "5" ? 43 : 86;
-  const parts = value.slice(3).split("$");
-  let rounds = 5000;
-  if (parts[0]?.startsWith("rounds=")) {
-    const roundsText = parts.shift()!.slice("rounds=".length);
-    // glibc would clamp an out-of-range count when hashing, so a stored one can never be outside it.
-    if (!/^[1-9]\d{3,8}$/.test(roundsText)) {
-      return invalid("SHA-crypt rounds must be a whole number from 1000 to 999999999.");
-    }
-    rounds = Number(roundsText);
-  }
-  if (parts.length !== 2) return invalid(`The $${id}$ value must have the form $${id}$[rounds=<n>$]<salt>$<hash>.`);
-  const [salt, hash] = parts as [string, string];
-  if (!/^[./0-9A-Za-z]{0,16}$/.test(salt)) return invalid(`The $${id}$ salt must be at most 16 characters from ${CRYPT64}.`);
-  if (hash.length !== hashLength || !/^[./0-9A-Za-z]*$/.test(hash)) {
-    return invalid(`The $${id}$ hash must be exactly ${hashLength} characters from ${CRYPT64}.`);
-  }
-  return encoded({
-    family: "sha-crypt",
-    scheme: id === "5" ? "SHA256-CRYPT" : "SHA512-CRYPT",
-    algorithm,
-    rounds,
-    salt,
-    hash,
-  });
-}
-
-function parseMd5Crypt(value: string): PasswordValue {
-  const parts = value.slice(3).split("$");
-  if (parts.length !== 2) return invalid("The $1$ value must have the form $1$<salt>$<hash>.");
-  const [salt, hash] = parts as [string, string];
-  if (!/^[./0-9A-Za-z]{0,8}$/.test(salt)) return invalid(`The $1$ salt must be at most 8 characters from ${CRYPT64}.`);
-  if (!/^[./0-9A-Za-z]{22}$/.test(hash)) return invalid(`The $1$ hash must be exactly 22 characters from ${CRYPT64}.`);
-  return encoded({ family: "md5-crypt", scheme: "MD5-CRYPT", salt, hash });
-}
-
-function parseDjango(value: string): PasswordValue {
-  const parts = value.split("$");
-  const algorithmName = parts[0] as "pbkdf2_sha256" | "pbkdf2_sha1";
-  const algorithm = algorithmName === "pbkdf2_sha256" ? "sha256" : "sha1";
-  const { length } = DIGESTS[algorithm];
-  if (parts.length !== 4) {
-    return invalid(`The Django ${algorithmName} value must have the form ${algorithmName}$<iterations>$<salt>$<base64 key>.`);
-  }
-  const [, iterationText, saltText, keyText] = parts as [string, string, string, string];
-  const iterations = parseIterations(iterationText);
-  if (iterations === null) return invalid(PBKDF2_ITERATIONS_MESSAGE);
-  if (saltText.length === 0) return invalid(`The Django ${algorithmName} salt must not be empty.`);
-  const derivedKey = decodeBase64(keyText, BASE64_ALPHABET, "optional");
-  if (!derivedKey || derivedKey.length !== length) {
-    return invalid(`The Django ${algorithmName} key must be the base64 of exactly ${length} bytes.`);
-  }
-  return encoded({
-    family: "pbkdf2",
-    scheme: algorithm === "sha256" ? "DJANGO-PBKDF2-SHA256" : "DJANGO-PBKDF2-SHA1",
-    algorithm,
-    iterations,
-    // Django feeds its salt to PBKDF2 as text, not as decoded bytes.
-    salt: utf8Bytes(saltText),
-    derivedKey,
-  });
+export function isPreEncoded(value: string, ctx?: ParseContext): boolean {
+  return resolvePasswordValue(value, ctx).kind === "encoded";
 }

@@ -27,38 +27,113 @@ export function decodeBase64(
   alphabet: string = BASE64_ALPHABET,
   padding: Padding = "optional",
 ): Uint8Array | null {
-  let body = text;
-  const padStart = text.indexOf("=");
-  if (padStart !== -1) {
-    if (padding === "forbidden") return null;
-    body = text.slice(0, padStart);
-    const pad = text.slice(padStart);
-    if (!/^={1,2}$/.test(pad) || text.length % 4 !== 0) return null;
-  } else if (padding === "required" && text.length % 4 !== 0) {
-    return null;
+  let length = text.length;
+  // Up to two "=" at the end, only where they complete a group of four.
+  let pad = 0;
+  while (pad < 2 && length > 0 && text.charCodeAt(length - 1) === 0x3d /* = */) {
+    length--;
+    pad++;
   }
+  if (pad > 0 && (padding === "forbidden" || text.length % 4 !== 0)) return null;
+  if (pad === 0 && padding === "required" && text.length % 4 !== 0) return null;
   // A single leftover character carries only 6 bits: never a whole byte.
-  if (body.length % 4 === 1) return null;
+  if (length % 4 === 1) return null;
 
   const table = lookupFor(alphabet);
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let buffer = 0;
-  let bits = 0;
+  const sextet = (i: number) => {
+    const code = text.charCodeAt(i);
+    return code < 128 ? table[code]! : -1;
+  };
+  const out = new Uint8Array((length * 3) >> 2);
   let o = 0;
-  for (let i = 0; i < body.length; i++) {
-    const code = body.charCodeAt(i);
-    const value = code < 128 ? table[code]! : -1;
-    if (value < 0) return null;
-    buffer = ((buffer << 6) | value) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (buffer >> bits) & 0xff;
-    }
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const a = sextet(i), b = sextet(i + 1), c = sextet(i + 2), d = sextet(i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const word = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = word >> 16;
+    out[o++] = (word >> 8) & 0xff;
+    out[o++] = word & 0xff;
+  }
+  if (i < length) {
+    const a = sextet(i), b = sextet(i + 1), c = i + 2 < length ? sextet(i + 2) : 0;
+    if ((a | b | c) < 0) return null;
+    const word = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = word >> 16;
+    if (i + 2 < length) out[o++] = (word >> 8) & 0xff;
   }
   return out;
 }
 
 export function utf8Bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
+}
+
+const HEX = lookupFor("0123456789abcdef");
+const HEX_UPPER = lookupFor("0123456789ABCDEF");
+
+/** Lower- or upper-case hex of whole bytes, or null. */
+export function decodeHex(text: string): Uint8Array | null {
+  if (text.length % 2 !== 0) return null;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const digit = code < 128 ? (HEX[code]! >= 0 ? HEX[code]! : HEX_UPPER[code]!) : -1;
+    if (digit < 0) return null;
+    out[i >> 1] = (out[i >> 1]! << 4) | digit;
+  }
+  return out;
+}
+
+/**
+ * The little-endian crypt64 that phpass, scrypt's `$7$`, yescrypt and passlib's "h64" write:
+ * each group of up to three bytes is read as a little-endian number and written six bits at a
+ * time, least significant first. (SHA-crypt and MD5-crypt use the same digit order but their
+ * own byte shuffles, see families/sha-crypt.ts.)
+ */
+export function encodeCrypt64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = Math.min(3, bytes.length - i);
+    let value = 0;
+    for (let k = 0; k < n; k++) value |= bytes[i + k]! << (8 * k);
+    for (let bit = 0; bit < 8 * n; bit += 6) out += CRYPT64_ALPHABET[(value >> bit) & 0x3f];
+  }
+  return out;
+}
+
+/** The index of a crypt64 character, or -1. */
+export function crypt64Value(char: string | undefined): number {
+  return char === undefined || char.length !== 1 ? -1 : CRYPT64_ALPHABET.indexOf(char);
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/**
+ * True when `text` is exactly what encodeCrypt64 writes for some bytes: no lone last digit, and
+ * the unused high bits of a short last group zero. libxcrypt (yescrypt's salt) and every tool
+ * that compares the encoded text refuse or never match anything else.
+ */
+export function isCanonicalCrypt64(text: string): boolean {
+  const tail = text.length % 4;
+  if (tail === 1) return false;
+  for (const char of text) if (crypt64Value(char) < 0) return false;
+  if (tail === 0) return true;
+  const last = crypt64Value(text[text.length - 1]);
+  // Two digits carry one byte (4 spare bits), three digits two bytes (2 spare bits).
+  return last < (tail === 2 ? 4 : 16);
 }

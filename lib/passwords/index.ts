@@ -1,11 +1,12 @@
 import "server-only";
 
-import { ARGON2ID_PARAMS, argon2NeedsRehash, hashArgon2id, verifyArgon2 } from "./argon2";
-import { verifyBcrypt } from "./bcrypt";
-import { parsePasswordValue, type ParsedPasswordHash } from "./classify";
-import { verifyPbkdf2 } from "./pbkdf2";
-import { verifySaltedDigest } from "./ssha";
-import { verifyMd5Crypt, verifyShaCrypt } from "./unix-crypt";
+import { argon2id, hash } from "argon2";
+
+import { checkOnPool } from "./checks";
+import { resolvePasswordValue } from "./classify";
+import { ARGON2ID_PARAMS } from "./families/argon2";
+import { serverParseContext } from "./settings";
+import { verifyResolved } from "./verify";
 
 export {
   classifyPassword,
@@ -22,46 +23,41 @@ export {
   type PasswordPolicy,
   type PasswordPolicyContext,
 } from "./policy";
+export { COST_LIMIT_SETTINGS, DEFAULT_COST_LIMITS, type CostLimits } from "./limits";
+export { closePasswordChecks, passwordCheckLoad } from "./checks";
+export { passwordSettings, PASSWORD_CHECK_SETTINGS } from "./settings";
 export { ARGON2ID_PARAMS };
 
 /** Hashes a cleartext password for storage: argon2id with ARGON2ID_PARAMS, PHC string form. */
 export function hashPassword(cleartext: string): Promise<string> {
-  return hashArgon2id(cleartext);
-}
-
-function verifyParsed(hash: ParsedPasswordHash, candidate: string): boolean | Promise<boolean> {
-  switch (hash.family) {
-    case "salted-digest":
-      return verifySaltedDigest(hash, candidate);
-    case "bcrypt":
-      return verifyBcrypt(hash, candidate);
-    case "argon2":
-      return verifyArgon2(hash, candidate);
-    case "pbkdf2":
-      return verifyPbkdf2(hash, candidate);
-    case "sha-crypt":
-      return verifyShaCrypt(hash, candidate);
-    case "md5-crypt":
-      return verifyMd5Crypt(hash, candidate);
-  }
+  return hash(cleartext, { type: argon2id, ...ARGON2ID_PARAMS });
 }
 
 /**
- * Checks a candidate password against a stored hash of any accepted scheme.
- * Never throws: a stored value that is cleartext or malformed simply does not match.
+ * Checks a candidate password against a stored hash of any accepted scheme. A stored value that
+ * is cleartext, malformed or beyond this server's cost limits (imported before they existed, or
+ * before they were lowered) does not match and is never computed.
+ *
+ * Cheap checks (salted digests, Argon2 no dearer than our own) run here; every other family
+ * runs on the bounded check pool, and rejects with a 503 ApiError when the pool cannot start it
+ * within its time budget. Otherwise it never throws.
  */
-export async function verifyPassword(stored: string, candidate: string): Promise<boolean> {
+export function verifyPassword(stored: string, candidate: string): Promise<boolean> {
+  if (typeof stored !== "string" || typeof candidate !== "string") return Promise.resolve(false);
+  let resolved: ReturnType<typeof resolvePasswordValue>;
   try {
-    const parsed = parsePasswordValue(stored);
-    if (parsed.kind !== "encoded") return false;
-    return await verifyParsed(parsed.hash, candidate);
-  } catch {
-    return false;
+    resolved = resolvePasswordValue(stored, serverParseContext());
+  } catch (err) {
+    return Promise.reject(err);
   }
+  if (resolved.kind !== "encoded") return Promise.resolve(false);
+  // Not async: a microtask less on the checks that cost a few microseconds.
+  if (resolved.family.placement(resolved.hash) === "inline") return verifyResolved(resolved, candidate);
+  return checkOnPool(stored, candidate);
 }
 
 /** True unless the stored value is a bare argon2id PHC string at least as strong as ARGON2ID_PARAMS. */
 export function needsRehash(stored: string): boolean {
-  const parsed = parsePasswordValue(stored);
-  return parsed.kind !== "encoded" || parsed.hash.family !== "argon2" || argon2NeedsRehash(parsed.hash);
+  const resolved = resolvePasswordValue(stored, serverParseContext());
+  return resolved.kind !== "encoded" || resolved.wrapped || resolved.family.needsUpgrade(resolved.hash);
 }

@@ -46,4 +46,18 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-console.log(`server bundle: ${distDir}/identity-import/server.mjs (${fast.length} API routes on the fast path)`);
+// The password checker processes (lib/passwords/checks.ts) need a plain JavaScript entry.
+await build({
+  entryPoints: [path.join(root, "lib/passwords/check-process.ts")],
+  outfile: path.join(root, distDir, "identity-import/password-checker.mjs"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  tsconfig: path.join(root, "tsconfig.json"),
+  sourcemap: true,
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${fast.length} API routes on the fast path) and password-checker.mjs`);

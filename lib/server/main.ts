@@ -155,11 +155,15 @@ async function serve(startup?: (o?: { announce?: boolean }) => Promise<void>) {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
   await startBackgroundWork();
+  const { closePasswordChecks } = await import("@/lib/passwords");
   if (cluster.isWorker) process.send?.("listening");
   else announce(1);
-  // Exit through process.exit so that buffered log lines are flushed (lib/log.ts).
+  // Exit through process.exit so that buffered log lines are flushed (lib/log.ts). Password
+  // checks still waiting get a 503 at once, and running checker processes are stopped, so that a
+  // long check never holds the shutdown.
   const stop = () => {
     setTimeout(() => process.exit(0), 5000).unref();
+    void closePasswordChecks().catch(() => {});
     server.close(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
