@@ -15,7 +15,13 @@ const SERVER_SUITES = [
   "test/router-parity.test.ts",
   "test/security-console.test.ts",
   "test/cli.test.ts",
+  "test/gateway-server.test.ts",
 ];
+
+// Server suites that measure how fast the server answers while it works: they run last, one
+// file at a time, after every other suite has finished, so that other suites' load does not
+// stand in for the server's own.
+const QUIET_SUITES = ["test/password-checks-server.test.ts"];
 
 export default defineConfig({
   resolve: {
@@ -37,14 +43,18 @@ export default defineConfig({
       // The HTTP contract suites run once per database driver, each file on a fresh database:
       // in-process (`<driver>`, what `npm run test:fast` runs on PGlite), and against the built
       // server (`<driver>-server`).
-      ...drivers.flatMap((driver) => [
+      ...drivers.flatMap((driver, i) => [
         {
           extends: true as const,
-          test: { name: driver, include: ["test/**/*.test.ts"], exclude: SERVER_SUITES, env: { TEST_DRIVER: driver }, globalSetup: ["test/support/route-table-setup.ts"] },
+          test: { name: driver, include: ["test/**/*.test.ts"], exclude: [...SERVER_SUITES, ...QUIET_SUITES], env: { TEST_DRIVER: driver }, globalSetup: ["test/support/route-table-setup.ts"] },
         },
         {
           extends: true as const,
           test: { name: `${driver}-server`, include: SERVER_SUITES, env: { TEST_DRIVER: driver } },
+        },
+        {
+          extends: true as const,
+          test: { name: `${driver}-quiet`, include: QUIET_SUITES, env: { TEST_DRIVER: driver }, fileParallelism: false, sequence: { groupOrder: 1 + i } },
         },
       ]),
     ],
