@@ -1,10 +1,11 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import {
   IDENTITY_PROVIDER_TYPES,
   identityProviders,
   populations,
+  users,
   type IdentityProviderType,
 } from "@/db/schema";
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
@@ -110,13 +111,21 @@ export async function deletePopulation(actor: Actor, environmentId: string, popu
       const [current] = await tx.select({ isDefault: populations.isDefault }).from(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
       if (!current) throw notFound("The population was not found.");
       if (current.isDefault) throw requestFailed("The default population cannot be deleted: make another population the default first.");
+      const [held] = await tx.select({ n: count() }).from(users).where(and(eq(users.environmentId, environmentId), eq(users.populationId, id)));
+      if (held && held.n > 0) throw populationHoldsUsers(Number(held.n));
       await tx.delete(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
       return { id, result: undefined };
     });
   } catch (err) {
-    if (driverError(err)?.code === "23503") throw requestFailed("The population still has users: move or delete them first.");
+    // A user added between the count and the delete: the foreign key refuses it.
+    if (driverError(err)?.code === "23503") throw populationHoldsUsers(null);
     throw err;
   }
+}
+
+function populationHoldsUsers(n: number | null) {
+  const what = n === null ? "users" : n === 1 ? "1 user" : `${n} users`;
+  return requestFailed(`The population still holds ${what}: move or delete them first.`);
 }
 
 // Identity providers --------------------------------------------------------------------------
