@@ -15,7 +15,10 @@ export const populationBodySchema = z.object({
 });
 
 export const identityProviderBodySchema = z.object({
-  type: z.enum(IDENTITY_PROVIDER_TYPES, { error: () => `Must be one of ${IDENTITY_PROVIDER_TYPES.join(", ")}.` }),
+  type: z
+    .string({ error: typeError("a string") })
+    .refine((t) => (IDENTITY_PROVIDER_TYPES as readonly string[]).includes(t), { message: `Must be one of ${IDENTITY_PROVIDER_TYPES.join(", ")}.` })
+    .meta({ enum: [...IDENTITY_PROVIDER_TYPES] }),
   name: z.string({ error: typeError("a string") }),
   enabled: z.boolean({ error: typeError("true or false") }).nullish(),
 });
