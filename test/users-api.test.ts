@@ -410,3 +410,17 @@ describe("enabled and identityProvider (14.3)", () => {
     expectError(await admin.request(`${users}/${social.id}/identityProvider`, send("PUT", { id: null })), 405, "INVALID_REQUEST");
   });
 });
+
+describe("a console administrator and their own account", () => {
+  it("cannot delete or disable themselves (the session would end mid-work); other changes are fine", async () => {
+    const { loadAssignments } = await import("@/lib/access/assignments");
+    const { deleteUser, setUserEnabled, updateUser } = await import("@/lib/users/manage");
+    const me = { type: "USER" as const, id: rootAdminId, via: "CONSOLE" as const, assignments: await loadAssignments({ userId: rootAdminId }) };
+    await expect(deleteUser(me, A, rootAdminId)).rejects.toMatchObject({ status: 400, code: "REQUEST_FAILED" });
+    await expect(setUserEnabled(me, A, rootAdminId, { enabled: false })).rejects.toMatchObject({ status: 400, code: "REQUEST_FAILED" });
+    expect((await updateUser(me, A, rootAdminId, { title: "Root" }, "merge")).profile).toMatchObject({ title: "Root" });
+    expect((await setUserEnabled(me, A, rootAdminId, { enabled: true })).enabled).toBe(true);
+    const still = await adminEnvDataAdmin.get(`/environments/${A}/users/${rootAdminId}`);
+    expect(still.body).toMatchObject({ enabled: true, title: "Root" });
+  });
+});

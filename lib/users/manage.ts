@@ -177,12 +177,16 @@ export async function moveUser(actor: Actor, environmentId: string, userId: stri
   return getUser(actor, environmentId, userId.toLowerCase());
 }
 
-/** Update User Enabled: a disabled user cannot sign in (a console session ends at its next request). */
+/**
+ * Update User Enabled: a disabled user cannot sign in (a console session ends at its next
+ * request). Nobody disables their own account.
+ */
 export async function setUserEnabled(actor: Actor, environmentId: string, userId: string, body: unknown): Promise<{ user: TargetUser; enabled: boolean }> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const target = await findTargetUser(tx, actor, environmentId, userId, "users:write", { forUpdate: true });
     const { enabled } = parseOrInvalid(userEnabledSchema, body);
+    if (!enabled && actor.type === "USER" && actor.id === target.id) throw requestFailed("You cannot disable your own account: ask another administrator.");
     await tx.update(users).set({ enabled, updatedAt: new Date() }).where(eq(users.id, target.id));
     await recordAudit(tx, actor, environmentId, enabled ? "USER.ENABLED" : "USER.DISABLED", { type: "USER", id: target.id });
     return { user: target, enabled };
