@@ -133,6 +133,18 @@ describe("populations (14.1)", () => {
     expect(u.body.population.id).toBe(refs.defaultPopulationId);
   });
 
+  it("ends with exactly one default when several populations are made the default at once", async () => {
+    const made = await Promise.all(Array.from({ length: 6 }, () => admin.request(pops, body("POST", { name: uniqueName("Race") }))));
+    const answers = await Promise.all(made.map((m) => admin.request(`${pops}/${m.body.id}`, body("PUT", { name: m.body.name, default: true }))));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const now = await defaults();
+    expect(now).toHaveLength(1);
+    expect(made.map((m) => m.body.id)).toContain(now[0]);
+    // Put the bootstrap default back for the other tests.
+    expect((await admin.request(`${pops}/${refs.defaultPopulationId}`, body("PUT", { name: "Default", default: true }))).status).toBe(200);
+    expect(await defaults()).toEqual([refs.defaultPopulationId]);
+  });
+
   it("replaces the fields on PUT: a description left out is cleared", async () => {
     const res = await admin.request(pops, body("POST", { name: uniqueName("Edit"), description: "old" }));
     const name = uniqueName("Edited");

@@ -167,6 +167,15 @@ describe("PATCH: merge (14.3)", () => {
     expect(JSON.stringify(hidden)).not.toContain(a.id);
   });
 
+  it("gives one of two concurrent renames to the same username the name, the other UNIQUENESS_VIOLATION", async () => {
+    const a = await newUser();
+    const b = await newUser();
+    const name = uniqueName("race");
+    const answers = await Promise.all([patch(admin, a.id, { username: name }), patch(admin, b.id, { username: name.toUpperCase() })]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+    expectInvalidData(answers.find((r) => r.status === 400)!, [["UNIQUENESS_VIOLATION", "username"]]);
+  });
+
   it("validates with the import's schema: one detail per problem, nothing written", async () => {
     const u = await newUser({ email: "valid@example.com" });
     expectInvalidData(await patch(admin, u.id, { email: "not-an-email", username: "", address: { countryCode: "usa" }, primaryPhone: "1".repeat(33), enabled: "yes" }), [

@@ -3,6 +3,7 @@ import { and, count, eq } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import {
   IDENTITY_PROVIDER_TYPES,
+  environments,
   identityProviders,
   populations,
   users,
@@ -65,13 +66,23 @@ function populationWriteError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The first half of moving the default: the current default stops being it. Changes of the
+ * default are serialised per environment (a lock on its row), so that two concurrent ones end
+ * with exactly one default, the later one's, instead of one of them failing on the unique index.
+ */
+async function moveDefaultAway(tx: Tx, environmentId: string): Promise<void> {
+  await tx.select({ id: environments.id }).from(environments).where(eq(environments.id, environmentId)).for("update");
+  await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+}
+
 export async function createPopulation(actor: Actor, environmentId: string, input: PopulationInput) {
   manage(actor, environmentId);
   const values = { name: name(input.name), description: optionalText(input.description, "description") };
   try {
     return await audited(actor, environmentId, "POPULATION.CREATED", "POPULATION", async (tx) => {
       const id = uuidv7();
-      if (input.isDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      if (input.isDefault) await moveDefaultAway(tx, environmentId);
       const [row] = await tx.insert(populations).values({ id, environmentId, ...values, isDefault: Boolean(input.isDefault) }).returning();
       return { id, result: row! };
     });
@@ -90,7 +101,7 @@ export async function updatePopulation(actor: Actor, environmentId: string, popu
       if (!current) throw notFound("The population was not found.");
       // The default moves here; it cannot be taken away without naming another one.
       const makeDefault = Boolean(input.isDefault) && !current.isDefault;
-      if (makeDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      if (makeDefault) await moveDefaultAway(tx, environmentId);
       const [row] = await tx
         .update(populations)
         .set({ ...values, ...(makeDefault ? { isDefault: true } : {}), updatedAt: new Date() })

@@ -169,7 +169,8 @@ export async function moveUser(actor: Actor, environmentId: string, userId: stri
       throw err instanceof ApiError ? withTarget(err, "id") : err;
     }
     if (to === target.populationId) return;
-    const [exists] = await tx.select({ id: populations.id }).from(populations).where(and(eq(populations.environmentId, environmentId), eq(populations.id, to)));
+    // FOR SHARE: a concurrent delete of the destination waits, then sees the user and refuses.
+    const [exists] = await tx.select({ id: populations.id }).from(populations).where(and(eq(populations.environmentId, environmentId), eq(populations.id, to))).for("share");
     if (!exists) throw invalidData([{ code: "INVALID_VALUE", target: "id", message: "No population with this id exists in the environment." }]);
     await tx.update(users).set({ populationId: to, updatedAt: new Date() }).where(eq(users.id, target.id));
     await recordAudit(tx, actor, environmentId, "USER.MOVED", { type: "USER", id: target.id }, { from: target.populationId, to });
