@@ -105,6 +105,7 @@ describe("populations (14.1)", () => {
     expectInvalidData(await admin.request(pops, body("POST", { name: "x".repeat(257) })), [["SIZE_LIMIT_EXCEEDED", "name"]]);
     expectInvalidData(await admin.request(pops, body("POST", [])), [["INVALID_VALUE", "body"]]);
     expectError(await admin.request(pops, body("POST", "{not json")), 400, "INVALID_REQUEST");
+    expectError(await admin.request(pops, body("POST", { name: "x", description: "y".repeat(70 * 1024) })), 413, "INVALID_REQUEST");
     expectError(await admin.request(pops, body("POST", { name: "x" }, "text/plain")), 415, "INVALID_REQUEST");
     expectError(await admin.request(`${pops}/${refs.contractorsPopulationId}`, body("PUT", { name: "x" }, "text/plain")), 415, "INVALID_REQUEST");
   });

@@ -193,6 +193,7 @@ describe("PATCH: merge (14.3)", () => {
     expect((await patch(admin, u.id, { favouriteColour: "blue" })).status).toBe(200);
     expect((await admin.get(`${users}/${u.id}`)).body).not.toHaveProperty("favouriteColour");
     expectError(await patch(admin, u.id, "{nope"), 400, "INVALID_REQUEST");
+    expectError(await patch(admin, u.id, { title: "x".repeat(70 * 1024) }), 413, "INVALID_REQUEST");
     expectError(await patch(admin, u.id, { title: "x" }, "text/plain"), 415, "INVALID_REQUEST");
     expectError(await patch(admin, u.id, { title: "x" }, "application/vnd.pingidentity.user.import+json"), 415, "INVALID_REQUEST");
   });
