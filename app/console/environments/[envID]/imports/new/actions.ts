@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { requireEnvironmentAccess } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
-import { ApiError } from "@/lib/api/errors";
+import { asApiError } from "@/lib/api/errors";
 import { CSV_HEADER_BYTES, guessColumn } from "@/lib/bulk/columns";
 import { cancelImportJob, getImportJob, importErrors, importFromDryRun, ON_CONFLICT, toJobResource, type ImportErrorLine } from "@/lib/bulk/jobs";
 import { csvHeader } from "@/lib/bulk/parse";
@@ -37,7 +37,8 @@ function view(job: Parameters<typeof toJobResource>[0]): JobView {
 
 function failure(err: unknown): Failure {
   if (err instanceof z.ZodError) return { message: `The request is not valid: environment and job ids must be UUIDs, onConflict ${ON_CONFLICT.join(", ")}.` };
-  if (err instanceof ApiError) return { message: err.message };
+  const known = asApiError(err);
+  if (known) return { message: known.message };
   throw err;
 }
 
