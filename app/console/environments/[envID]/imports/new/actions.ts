@@ -48,8 +48,9 @@ function failure(err: unknown): Failure {
  * so that the file itself is read by one CSV parser, on the server.
  */
 export async function csvColumns(envId: string, head: string): Promise<{ columns: CsvColumn[] } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    // Inside the try: the database being down is an answer for the wizard too.
+    const actor = await requireConsoleActor();
     const input = headInput.parse({ envId, head });
     requireEnvironmentAccess(actor, "users:write", environmentIdFrom(input.envId));
     return { columns: csvHeader(input.head).map((name) => ({ name, suggestion: guessColumn(name) })) };
@@ -59,8 +60,8 @@ export async function csvColumns(envId: string, head: string): Promise<{ columns
 }
 
 export async function jobStatus(envId: string, jobId: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     return { job: view(await getImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
@@ -69,8 +70,8 @@ export async function jobStatus(envId: string, jobId: string): Promise<{ job: Jo
 }
 
 export async function jobErrors(envId: string, jobId: string): Promise<{ errors: ImportErrorLine[] } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     const errors: ImportErrorLine[] = [];
     for await (const line of importErrors(actor, environmentIdFrom(input.envId), input.jobId, ERROR_ROWS)) {
@@ -84,8 +85,8 @@ export async function jobErrors(envId: string, jobId: string): Promise<{ errors:
 }
 
 export async function cancelJob(envId: string, jobId: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     return { job: view(await cancelImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
@@ -94,8 +95,8 @@ export async function cancelJob(envId: string, jobId: string): Promise<{ job: Jo
 }
 
 export async function importAfterDryRun(envId: string, dryRunJobId: string, onConflict: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = importInput.parse({ envId, jobId: dryRunJobId, onConflict });
     return { job: view(await importFromDryRun(actor, environmentIdFrom(input.envId), input.jobId, { onConflict: input.onConflict })) };
   } catch (err) {
