@@ -43,7 +43,7 @@ function open(): Handle {
   return openPglite(process.env.DATA_DIR ?? path.join(ROOT(), ".data"));
 }
 
-const seconds = (name: string, fallback: number) => {
+const positive = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
@@ -51,19 +51,19 @@ const seconds = (name: string, fallback: number) => {
 /**
  * How the `postgres` driver notices a database that went away and finds it again. A socket
  * that cannot connect within DATABASE_CONNECT_TIMEOUT_SECONDS (default 5) fails its query,
- * which the API answers with 503 (lib/api/errors.ts); TCP keepalive probes an idle connection
- * every 10 s, so that a peer that vanished without closing is found out; an idle connection
- * is closed after DATABASE_IDLE_TIMEOUT_SECONDS (60) and any connection after about 30 min,
- * so none outlives a failover for long. The driver's own reconnect backoff grows to 20 s
+ * which the API answers with 503 (lib/api/errors.ts); TCP keepalive starts probing a quiet
+ * connection after 10 s (a crashed server's connections are closed by its host at once); an
+ * idle connection is closed after DATABASE_IDLE_TIMEOUT_SECONDS (60) and any connection after
+ * 25-35 min, so none outlives a failover for long. The driver's own reconnect backoff grows to 20 s
  * after a few failed attempts (3^n / 100 s), which kept the product down for seconds after
  * the database was back: capped here at DATABASE_RECONNECT_MAX_MS (250 ms).
  */
 function connectionOptions() {
-  const reconnectMaxSeconds = seconds("DATABASE_RECONNECT_MAX_MS", 250) / 1000;
+  const reconnectMaxSeconds = positive("DATABASE_RECONNECT_MAX_MS", 250) / 1000;
   return {
     onnotice: () => {},
-    connect_timeout: seconds("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
-    idle_timeout: seconds("DATABASE_IDLE_TIMEOUT_SECONDS", 60),
+    connect_timeout: positive("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+    idle_timeout: positive("DATABASE_IDLE_TIMEOUT_SECONDS", 60),
     max_lifetime: 60 * (25 + Math.random() * 10),
     keep_alive: 10,
     backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.02 * 2 ** retries, reconnectMaxSeconds),

@@ -11,6 +11,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -102,6 +103,23 @@ async function consoleCookie(base: string, password: string): Promise<string> {
   const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
   if (!session) throw new Error(`console sign-in failed: ${res.status} ${res.headers.get("location")}`);
   return `${csrfCookie}; ${session.split(";")[0]}`;
+}
+
+/**
+ * Calls a console server action as the browser does: its id from the build's manifest, its
+ * arguments encoded with React's own encodeReply, POSTed to the page with `next-action`.
+ */
+async function callAction(base: string, file: string, exportedName: string, args: unknown[], cookie: string, page: string): Promise<Response> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(SERVER_BUNDLE), "..", "server", "server-reference-manifest.json"), "utf8")) as {
+    node: Record<string, { filename: string; exportedName: string }>;
+  };
+  const id = Object.entries(manifest.node).find(([, v]) => v.filename === file && v.exportedName === exportedName)?.[0];
+  if (!id) throw new Error(`no server action ${exportedName} in ${file}`);
+  const { encodeReply } = createRequire(import.meta.url)("next/dist/compiled/react-server-dom-webpack/client.node.js") as {
+    encodeReply: (v: unknown[]) => Promise<string | FormData>;
+  };
+  const encoded = await encodeReply(args);
+  return fetch(base + page, { method: "POST", redirect: "manual", headers: { cookie, origin: base, "next-action": id }, body: encoded });
 }
 
 type Answer = { username: string; sentAt: number; at: number; status: number | "dropped"; id?: string; code?: string; retryAfter?: string | null };
@@ -221,15 +239,25 @@ describe.skipIf(!onPostgres)("a database crash under load (own PostgreSQL cluste
 
     const cookie = await consoleCookie(base, ids.adminPassword);
     expect((await fetch(`${base}/console/environments`, { headers: { cookie }, redirect: "manual" })).status).toBe(200);
+    const progress = await callAction(base, "app/console/environments/[envID]/imports/new/actions.ts", "jobStatus", [ids.demo, job.id], cookie, `/console/environments/${ids.demo}/imports/new`);
+    expect(await progress.text()).toContain(job.id);
 
-    const crashedAt = performance.now();
     await cluster!.crash();
+    // From here on (pg_ctl has seen the postmaster exit) nothing can be written until the restart.
+    const crashedAt = performance.now();
     await new Promise((r) => setTimeout(r, 1000));
+    const consoleStarted = performance.now();
     // The console says what is wrong instead of failing.
     const page = await fetch(`${base}/console/environments`, { headers: { cookie }, redirect: "manual" });
     const html = await page.text();
     expect(page.status, html.slice(0, 500)).toBe(200);
     expect(html).toContain("The database is unavailable");
+    // And a server action (the import wizard's progress poll) answers with that message rather than failing.
+    const action = await callAction(base, "app/console/environments/[envID]/imports/new/actions.ts", "jobStatus", [ids.demo, job.id], cookie, `/console/environments/${ids.demo}/imports/new`);
+    const actionBody = await action.text();
+    expect(action.status, actionBody.slice(0, 500)).toBe(200);
+    expect(actionBody).toContain("The database is unavailable");
+    const consoleMs = Math.round(performance.now() - consoleStarted);
     await new Promise((r) => setTimeout(r, 4000));
     const starting = cluster!.start();
     const backAt = await acceptingConnections(cluster!.url);
@@ -246,7 +274,8 @@ describe.skipIf(!onPostgres)("a database crash under load (own PostgreSQL cluste
     process.stdout.write(
       `db-outage: ${answers.length} API imports (${answers.filter((a) => a.status === 201).length} created, ${answers.filter((a) => a.status === 503).length} 503) ` +
         `with ${during.length} during the outage; first 201 ${recoveryMs} ms after PostgreSQL accepted connections again; ` +
-        `${server!.output().match(/bulk import paused/g)?.length ?? 0} bulk batch pause(s) logged\n`,
+        `${server!.output().match(/bulk import paused/g)?.length ?? 0} bulk batch pause(s) logged; database down ${Math.round(backAt - crashedAt)} ms; ` +
+        `console page and action during it ${consoleMs} ms\n`,
     );
 
     // Only 201 or 503, never a 500 or a dropped connection; every 503 says when to retry.

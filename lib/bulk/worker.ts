@@ -22,7 +22,7 @@ async function work(owner: string, chunk: ClaimedChunk): Promise<void> {
 }
 
 /** Backoff while the database is down: 100 ms doubling to 2 s, with jitter. */
-export function outageDelay(attempt: number): number {
+function outageDelay(attempt: number): number {
   const ceiling = Math.min(2000, 100 * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
