@@ -17,8 +17,8 @@ import { claimChunk, withLease, type ClaimedChunk } from "./queue";
 /** A pause after each batch, to leave the database room for other work during a long import. */
 const batchPauseMs = () => Number(process.env.BULK_BATCH_PAUSE_MS) || 0;
 
-async function work(owner: string, chunk: ClaimedChunk): Promise<void> {
-  await withLease(owner, chunk, () => untilDatabaseAnswers(() => processChunk(owner, chunk), { job: chunk.jobId, seq: chunk.seq }));
+async function work(owner: string, chunk: ClaimedChunk, stopped: () => boolean = () => false): Promise<void> {
+  await withLease(owner, chunk, () => untilDatabaseAnswers(() => processChunk(owner, chunk), { job: chunk.jobId, seq: chunk.seq }, stopped));
 }
 
 /** Backoff while the database is down: 100 ms doubling to 2 s, with jitter. */
@@ -32,14 +32,15 @@ function outageDelay(attempt: number): number {
  * outage pauses the job instead of failing its rows (or burning the chunk's attempts, which
  * count crashed processes). Safe to repeat: the chunk's one transaction commits only while the
  * chunk is not done and this process holds its lease (chunk.ts), so a commit whose answer was
- * lost with the connection is found done on the next try and is not written twice.
+ * lost with the connection is found done on the next try and is not written twice. A worker
+ * being stopped gives up: the chunk's lease runs out and another process takes it.
  */
-async function untilDatabaseAnswers<T>(fn: () => Promise<T>, about: Record<string, unknown>): Promise<T> {
+async function untilDatabaseAnswers<T>(fn: () => Promise<T>, about: Record<string, unknown>, stopped: () => boolean): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
+      if (!isDatabaseUnavailable(err) || stopped()) throw err;
       const delay = outageDelay(attempt);
       if (attempt === 1 || attempt % 10 === 0) log.warn("bulk import paused: database unavailable", { ...about, attempt, retryInMs: delay, ...safeError(err) });
       await new Promise((r) => setTimeout(r, delay));
@@ -82,7 +83,7 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
       try {
         chunk = await claimChunk(owner);
         outage = false;
-        if (chunk) await work(owner, chunk);
+        if (chunk) await work(owner, chunk, () => stopped);
         if (chunk && batchPauseMs()) await new Promise((r) => setTimeout(r, batchPauseMs()));
       } catch (err) {
         if (isDatabaseUnavailable(err)) {
