@@ -56,7 +56,8 @@ export const log = {
 export function safeError(err: unknown): Fields {
   if (!(err instanceof Error)) return { error: typeof err };
   // DrizzleQueryError's own message is "Failed query: <sql> params: <values>": values may be hashes.
-  if (err.name === "DrizzleQueryError" && err.cause instanceof Error) {
+  // Its name is plain "Error" (drizzle-orm 0.45 does not set it), so it is known by its message.
+  if ((err.name === "DrizzleQueryError" || err.message.startsWith("Failed query: ")) && err.cause instanceof Error) {
     const cause = err.cause as Error & { code?: string; constraint_name?: string };
     return { error: "DrizzleQueryError", cause: cause.name, causeMessage: cause.message, sqlState: cause.code };
   }

@@ -279,3 +279,45 @@ describe("outbox sender in this process, to a real SMTP peer", () => {
     expect(peer.messages.filter((m) => m.to.includes(user.email))).toHaveLength(1);
   });
 });
+
+describe("outbox sender while the SMTP server is down (issue 15)", () => {
+  let peer: SmtpPeer;
+  let stop: (() => Promise<void>) | null = null;
+  afterAll(async () => {
+    await stop?.();
+    await peer?.stop();
+  });
+
+  it("keeps retrying with backoff past OUTBOX_MAX_ATTEMPTS, loses nothing, and delivers each message once when it is back", async () => {
+    peer = await smtpPeer({ listen: false });
+    const { startOutboxSender, smtpTransport } = await import("@/lib/verification/sender");
+    // Earlier tests' pending messages come along: all are delivered once the peer is up.
+    stop = startOutboxSender({
+      transport: smtpTransport(peer.url, "identity-import <no-reply@example.com>"),
+      pollMs: 50,
+      retryBaseMs: 20,
+      retryMaxMs: 60,
+      maxAttempts: 2,
+    });
+    const users = [await importVerifying(), await importVerifying(), await importVerifying()];
+    // Refused again and again, well past maxAttempts: still PENDING, with the error noted.
+    await expect
+      .poll(async () => Math.min(...(await Promise.all(users.map(async (u) => (await outboxFor(u.id))[0]!.attempts)))), { timeout: 30_000, interval: 50 })
+      .toBeGreaterThanOrEqual(4);
+    for (const u of users) {
+      const [row] = await outboxFor(u.id);
+      expect(row!.status).toBe("PENDING");
+      expect(row!.lastError).toMatch(/ECONNECTION|ECONNREFUSED|ESOCKET/);
+    }
+    expect(peer.messages).toHaveLength(0);
+
+    await peer.start();
+    for (const u of users) {
+      await expect.poll(async () => (await outboxFor(u.id))[0]!.status, { timeout: 30_000, interval: 50 }).toBe("SENT");
+    }
+    // A little longer, so that a second delivery would have shown.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const u of users) expect(peer.messages.filter((m) => m.to.includes(u.email))).toHaveLength(1);
+    for (const m of peer.messages) secrets.add(codeFrom(m.raw));
+  });
+});

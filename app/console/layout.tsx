@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { LogOut } from "lucide-react";
 import { reach } from "@/lib/access";
+import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { requireConsoleActor } from "@/lib/auth/console";
 import { listEnvironments } from "@/lib/environments";
 import { BrandIcon, ConsoleNav, type NavEnvironment } from "@/components/console/console-nav";
+import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { signOutAction } from "./actions";
 
@@ -15,8 +17,17 @@ export const dynamic = "force-dynamic";
  * this layout's check is a convenience, not the protection.
  */
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
-  const actor = await requireConsoleActor();
-  const envs = await listEnvironments(actor);
+  let actor: Awaited<ReturnType<typeof requireConsoleActor>>;
+  let envs: Awaited<ReturnType<typeof listEnvironments>>;
+  try {
+    actor = await requireConsoleActor();
+    envs = await listEnvironments(actor);
+  } catch (err) {
+    // Every console page needs the database, and this layout asks it first: an outage is a page
+    // that says so, not a crash. Anything else (the sign-in redirect included) goes on as thrown.
+    if (isDatabaseUnavailable(err)) return <DatabaseUnavailable />;
+    throw err;
+  }
   const environments: NavEnvironment[] = envs.map((e) => ({
     id: e.id,
     name: e.name,
@@ -49,5 +60,15 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
         <div className="mx-auto max-w-6xl">{children}</div>
       </main>
     </div>
+  );
+}
+
+function DatabaseUnavailable() {
+  return (
+    <main id="main" className="mx-auto max-w-lg px-4 py-12">
+      <Alert tone="error" title="The database is unavailable" data-testid="database-unavailable">
+        The console cannot reach its database at the moment. Nothing you saved is lost: reload the page in a few seconds.
+      </Alert>
+    </main>
   );
 }

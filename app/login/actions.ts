@@ -1,7 +1,10 @@
 "use server";
 import { AuthError } from "next-auth";
 import { signIn } from "@/lib/auth/auth";
+import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { INVALID_CREDENTIALS_MESSAGE } from "@/lib/auth/sign-in";
+
+const DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable at the moment. Try again in a few seconds.";
 
 export type SignInState = { message?: string; username?: string };
 
@@ -21,6 +24,10 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     });
     return {};
   } catch (err) {
+    // Auth.js wraps what authorize() threw as { cause: { err } }.
+    if (isDatabaseUnavailable(err) || isDatabaseUnavailable((err as { cause?: { err?: unknown } }).cause?.err)) {
+      return { username, message: DATABASE_UNAVAILABLE_MESSAGE };
+    }
     if (err instanceof AuthError) {
       const code = (err as AuthError & { code?: string }).code;
       return {

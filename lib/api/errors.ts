@@ -127,3 +127,57 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const d = driverError(err);
   return d?.code === "23505" && (constraint === undefined || d.constraint === constraint);
 }
+
+/** Socket errors of a connection that could not be made or was lost: the peer is down or unreachable. */
+const CONNECTION_ERRNOS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** The `postgres` driver's own codes for a connection it could not open or that went away. */
+const DRIVER_CONNECTION_CODES = new Set(["CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
+
+/**
+ * Whether an error (or its `cause`, as DrizzleQueryError wraps the driver's) says the database
+ * cannot be reached now, rather than that the query was wrong: a refused or reset socket, the
+ * driver's connection codes, SQLSTATE class 08 (connection exception), 57P01-57P03 (the server
+ * shutting down, crashed or still starting) and 53300 (too many connections). The request that
+ * met it may be retried once the database is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") {
+      if (CONNECTION_ERRNOS.has(code) || DRIVER_CONNECTION_CODES.has(code)) return true;
+      if (/^08[0-9A-Z]{3}$/.test(code) || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300") return true;
+    }
+    // An AggregateError (a host that resolves to several addresses, none answering) holds the socket errors.
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner.some((x) => isDatabaseUnavailable(x))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before retrying while the database is down: about the time it takes to come back. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export const databaseUnavailable = () =>
+  serviceUnavailable("The database is unavailable at the moment: retry shortly.", DATABASE_RETRY_AFTER_SECONDS);
+
+/**
+ * Any thrown value as the ApiError it answers with, or undefined for an unexpected error (a
+ * 500 UNEXPECTED_ERROR): the one place that decides which failures are the caller's to retry.
+ */
+export function asApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  return undefined;
+}

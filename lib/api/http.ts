@@ -1,5 +1,5 @@
 import "server-only";
-import { ApiError, invalidRequest, newErrorId, notFound } from "./errors";
+import { ApiError, asApiError, invalidRequest, newErrorId, notFound } from "./errors";
 import { log, safeError } from "@/lib/log";
 import { hitLimit, requestLimited, type LimitName } from "@/lib/rate-limit";
 import { API_SECURITY_HEADERS, HSTS, isHttps } from "@/lib/server/security-headers";
@@ -23,7 +23,8 @@ export type RouteOptions = {
  * Wraps a route handler; every API handler goes through it, under our server's fast path, the
  * test harness and `next start` / `next dev` alike. Before the handler: the rate limits, and
  * an encoded slash in the path refused. After: every thrown ApiError becomes PingOne's error
- * envelope, anything else a 500 UNEXPECTED_ERROR whose id is also in the log; the API's
+ * envelope (and a database that cannot be reached a 503 with Retry-After, lib/api/errors.ts),
+ * anything else a 500 UNEXPECTED_ERROR whose id is also in the log; the API's
  * security headers; one log line for the request. No handler builds an error body itself.
  */
 export function route<P>(fn: (req: Request, params: P) => Promise<Response>, options: RouteOptions = {}) {
@@ -166,10 +167,12 @@ export function clientIpOf(req: Request): string {
 export function errorResponse(err: unknown, req?: Request): Response {
   const id = newErrorId();
   const path = req ? new URL(req.url).pathname : undefined;
-  if (req) noteRequest(req, { errorId: id, errorCode: err instanceof ApiError ? err.code : "UNEXPECTED_ERROR" });
-  if (err instanceof ApiError) {
-    log.info("request failed", { errorId: id, status: err.status, code: err.code, method: req?.method, path });
-    return json(err.toBody(id), err.status, err.headers);
+  const known = asApiError(err);
+  if (req) noteRequest(req, { errorId: id, errorCode: known ? known.code : "UNEXPECTED_ERROR" });
+  if (known) {
+    if (known === err) log.info("request failed", { errorId: id, status: known.status, code: known.code, method: req?.method, path });
+    else log.warn("request failed: database unavailable", { errorId: id, status: known.status, code: known.code, method: req?.method, path, ...safeError(err) });
+    return json(known.toBody(id), known.status, known.headers);
   }
   log.error("unexpected error", { errorId: id, method: req?.method, path, ...safeError(err) });
   return json(

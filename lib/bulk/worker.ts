@@ -1,6 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { databaseDriver } from "@/db";
+import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { log, safeError } from "@/lib/log";
 import { processChunk } from "./chunk";
 import { expireStaleUploads, purgeFinishedFiles } from "./housekeeping";
@@ -16,8 +17,35 @@ import { claimChunk, withLease, type ClaimedChunk } from "./queue";
 /** A pause after each batch, to leave the database room for other work during a long import. */
 const batchPauseMs = () => Number(process.env.BULK_BATCH_PAUSE_MS) || 0;
 
-async function work(owner: string, chunk: ClaimedChunk): Promise<void> {
-  await withLease(owner, chunk, () => processChunk(owner, chunk));
+async function work(owner: string, chunk: ClaimedChunk, stopped: () => boolean = () => false): Promise<void> {
+  await withLease(owner, chunk, () => untilDatabaseAnswers(() => processChunk(owner, chunk), { job: chunk.jobId, seq: chunk.seq }, stopped));
+}
+
+/** Backoff while the database is down: 100 ms doubling to 2 s, with jitter. */
+function outageDelay(attempt: number): number {
+  const ceiling = Math.min(2000, 100 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * Runs a chunk's work again, after a pause, for as long as the database cannot be reached: an
+ * outage pauses the job instead of failing its rows (or burning the chunk's attempts, which
+ * count crashed processes). Safe to repeat: the chunk's one transaction commits only while the
+ * chunk is not done and this process holds its lease (chunk.ts), so a commit whose answer was
+ * lost with the connection is found done on the next try and is not written twice. A worker
+ * being stopped gives up: the chunk's lease runs out and another process takes it.
+ */
+async function untilDatabaseAnswers<T>(fn: () => Promise<T>, about: Record<string, unknown>, stopped: () => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || stopped()) throw err;
+      const delay = outageDelay(attempt);
+      if (attempt === 1 || attempt % 10 === 0) log.warn("bulk import paused: database unavailable", { ...about, attempt, retryInMs: delay, ...safeError(err) });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 /** Claims and processes chunks until none is left to claim. Returns the number processed. */
@@ -49,14 +77,20 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
   onNewJob(wakeAll);
 
   const loop = async () => {
+    let outage = false;
     while (!stopped) {
       let chunk: ClaimedChunk | null = null;
       try {
         chunk = await claimChunk(owner);
-        if (chunk) await work(owner, chunk);
+        outage = false;
+        if (chunk) await work(owner, chunk, () => stopped);
         if (chunk && batchPauseMs()) await new Promise((r) => setTimeout(r, batchPauseMs()));
       } catch (err) {
-        log.error("bulk import chunk failed", { job: chunk?.jobId, seq: chunk?.seq, ...safeError(err) });
+        if (isDatabaseUnavailable(err)) {
+          // Nothing to claim from a database that is down: poll again (below) until it is back.
+          if (!outage) log.warn("bulk import worker waiting: database unavailable", safeError(err));
+          outage = true;
+        } else log.error("bulk import chunk failed", { job: chunk?.jobId, seq: chunk?.seq, ...safeError(err) });
         chunk = null;
       }
       if (!chunk && !stopped) {

@@ -1,6 +1,6 @@
 import "server-only";
 import { notFound } from "next/navigation";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError, asApiError } from "@/lib/api/errors";
 
 /** What a console server action returns: field errors by form path, and a message for the form. */
 export type ActionState = { ok?: boolean; message?: string; errors?: Record<string, string[]>; notice?: string };
@@ -8,10 +8,13 @@ export type ActionState = { ok?: boolean; message?: string; errors?: Record<stri
 /**
  * An error thrown by a domain function as the state of the form that called it: each detail on
  * the field it targets, access failures as a message. Anything else is re-thrown (Next.js then
- * shows the route's error.tsx with a digest, never the error's text).
+ * shows the route's error.tsx with a digest, never the error's text). A database outage is a
+ * message saying so.
  */
-export function actionError(err: unknown, targets: Record<string, string> = {}): ActionState {
-  if (!(err instanceof ApiError)) throw err;
+export function actionError(thrown: unknown, targets: Record<string, string> = {}): ActionState {
+  // A database that cannot be reached is a message on the form (503), not a crashed page.
+  const err = asApiError(thrown);
+  if (!err) throw thrown;
   const errors: Record<string, string[]> = {};
   const message = err.code === "ACCESS_FAILED" ? "You are not allowed to do this." : err.message;
   for (const d of err.details ?? []) {

@@ -14,10 +14,11 @@ export async function runAction(
   path: string,
   work: (actor: ConsoleActor, environmentId: string) => Promise<Partial<ActionState> & Record<string, unknown> | void>,
 ): Promise<ActionState & Record<string, unknown>> {
-  const actor = await requireConsoleActor();
   let result: (Partial<ActionState> & Record<string, unknown>) | void;
   let environmentId: string;
   try {
+    // Inside the try: a database that is down is a message on the form (the sign-in redirect passes through).
+    const actor = await requireConsoleActor();
     environmentId = environmentIdFrom(String(envId));
     result = await work(actor, environmentId);
   } catch (err) {

@@ -61,7 +61,14 @@ class Limit {
 
   private limiter(): Promise<RateLimiterStoreAbstract> {
     // Counting hits only; the decision is ours, so the store's own limit is never reached.
-    this.store ??= createStore(`rl:${this.name}`, this.exact ? this.points : Number.MAX_SAFE_INTEGER, this.seconds);
+    if (!this.store) {
+      const store = createStore(`rl:${this.name}`, this.exact ? this.points : Number.MAX_SAFE_INTEGER, this.seconds);
+      // A store that could not be opened (the database down) is opened again next time, not never.
+      store.catch(() => {
+        if (this.store === store) this.store = undefined;
+      });
+      this.store = store;
+    }
     return this.store;
   }
 
@@ -235,7 +242,14 @@ export function exactLimiter(name: string, config: () => ExactLimiterConfig): Ex
   const current = () => {
     const cfg = config();
     const id = `${cfg.points}/${cfg.seconds}/${cfg.blockSeconds ?? 0}`;
-    if (store?.id !== id) store = { id, store: createStore(`rl:${name}`, cfg.points, cfg.seconds, cfg.blockSeconds) };
+    if (store?.id !== id) {
+      const made = { id, store: createStore(`rl:${name}`, cfg.points, cfg.seconds, cfg.blockSeconds) };
+      // Opened again next time if the database was down, rather than failing from then on.
+      made.store.catch(() => {
+        if (store === made) store = undefined;
+      });
+      store = made;
+    }
     return store.store;
   };
   return {

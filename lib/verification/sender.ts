@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import nodemailer from "nodemailer";
 import { getDb } from "@/db";
-import { log } from "@/lib/log";
+import { isDatabaseUnavailable } from "@/lib/api/errors";
+import { log, safeError } from "@/lib/log";
 import { leaseDueMessages, markFailed, markSent, type LeasedMessage } from "./outbox";
 import { onOutboxNudge } from "./nudge";
 
@@ -27,6 +28,31 @@ const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v
 export function retryDelay(attempt: number, baseMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * A failure that says nothing about the message: the SMTP server could not be reached, the
+ * connection broke, or it answered 4xx ("try again later"). nodemailer's codes: ECONNECTION,
+ * ETIMEDOUT, ESOCKET, EDNS; a response carries responseCode.
+ */
+export function isTransientSmtpError(err: unknown): boolean {
+  const e = err as { code?: unknown; responseCode?: unknown } | null;
+  if (!e || typeof e !== "object") return false;
+  if (typeof e.responseCode === "number") return e.responseCode >= 400 && e.responseCode < 500;
+  return typeof e.code === "string" && ["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET"].includes(e.code);
+}
+
+/** `fn` again, after 100 ms doubling to 2 s, while the database cannot be reached (until `stopped()`). */
+async function untilDatabaseAnswers<T>(fn: () => Promise<T>, stopped: () => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || stopped()) throw err;
+      if (attempt === 1) log.warn("outbox sender waiting: database unavailable", safeError(err));
+      await new Promise((r) => setTimeout(r, retryDelay(attempt, 100, 2000)));
+    }
+  }
 }
 
 export function smtpTransport(url: string, from: string): Transport {
@@ -84,14 +110,20 @@ export function startOutboxSender(opts: SenderOptions = {}): (() => Promise<void
         if (stopped) return;
         try {
           await transport.send({ ...m, messageId: `<${m.id}@identity-import>` });
-          if (!(await markSent(db, m.id, senderId))) log.warn("outbox lease lost before marking sent", { messageId: m.id });
-          else log.info("email sent", { messageId: m.id, attempts: m.attempts });
         } catch (err) {
           const reason = err instanceof Error ? `${err.name}: ${(err as { code?: string }).code ?? err.message}` : "send failed";
-          const retryIn = m.attempts >= maxAttempts ? null : retryDelay(m.attempts, retryBaseMs, retryMaxMs);
+          // An SMTP server that cannot be reached (or says "try later") loses nothing: such
+          // attempts never make a message FAILED; only refusals count towards maxAttempts.
+          const retryIn = m.attempts >= maxAttempts && !isTransientSmtpError(err) ? null : retryDelay(m.attempts, retryBaseMs, retryMaxMs);
           await markFailed(db, m.id, senderId, reason, retryIn);
           log.warn("email delivery failed", { messageId: m.id, attempts: m.attempts, retryInMs: retryIn, reason });
+          continue;
         }
+        // Accepted by the SMTP server: marking it sent must not fail with the database, or the
+        // lease would run out and the message go out twice. Hold on until the database answers.
+        const sent = await untilDatabaseAnswers(() => markSent(db, m.id, senderId), () => stopped);
+        if (!sent) log.warn("outbox lease lost before marking sent", { messageId: m.id });
+        else log.info("email sent", { messageId: m.id, attempts: m.attempts });
       }
       if (leased.length < batch || stopped) return;
     }
@@ -105,7 +137,11 @@ export function startOutboxSender(opts: SenderOptions = {}): (() => Promise<void
     }
     clearTimeout(timer);
     running = runOnce()
-      .catch((err) => log.error("outbox sender failed", { error: err instanceof Error ? err.name : String(err) }))
+      .catch((err) => {
+        // The database down: the next poll tries again; the outbox keeps every message meanwhile.
+        if (isDatabaseUnavailable(err)) log.warn("outbox sender waiting: database unavailable", safeError(err));
+        else log.error("outbox sender failed", { error: err instanceof Error ? err.name : String(err) });
+      })
       .finally(() => {
         running = null;
         if (stopped) return;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { requireEnvironmentAccess } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
-import { ApiError } from "@/lib/api/errors";
+import { asApiError } from "@/lib/api/errors";
 import { CSV_HEADER_BYTES, guessColumn } from "@/lib/bulk/columns";
 import { cancelImportJob, getImportJob, importErrors, importFromDryRun, ON_CONFLICT, toJobResource, type ImportErrorLine } from "@/lib/bulk/jobs";
 import { csvHeader } from "@/lib/bulk/parse";
@@ -37,7 +37,8 @@ function view(job: Parameters<typeof toJobResource>[0]): JobView {
 
 function failure(err: unknown): Failure {
   if (err instanceof z.ZodError) return { message: `The request is not valid: environment and job ids must be UUIDs, onConflict ${ON_CONFLICT.join(", ")}.` };
-  if (err instanceof ApiError) return { message: err.message };
+  const known = asApiError(err);
+  if (known) return { message: known.message };
   throw err;
 }
 
@@ -47,8 +48,9 @@ function failure(err: unknown): Failure {
  * so that the file itself is read by one CSV parser, on the server.
  */
 export async function csvColumns(envId: string, head: string): Promise<{ columns: CsvColumn[] } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    // Inside the try: the database being down is an answer for the wizard too.
+    const actor = await requireConsoleActor();
     const input = headInput.parse({ envId, head });
     requireEnvironmentAccess(actor, "users:write", environmentIdFrom(input.envId));
     return { columns: csvHeader(input.head).map((name) => ({ name, suggestion: guessColumn(name) })) };
@@ -58,8 +60,8 @@ export async function csvColumns(envId: string, head: string): Promise<{ columns
 }
 
 export async function jobStatus(envId: string, jobId: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     return { job: view(await getImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
@@ -68,8 +70,8 @@ export async function jobStatus(envId: string, jobId: string): Promise<{ job: Jo
 }
 
 export async function jobErrors(envId: string, jobId: string): Promise<{ errors: ImportErrorLine[] } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     const errors: ImportErrorLine[] = [];
     for await (const line of importErrors(actor, environmentIdFrom(input.envId), input.jobId, ERROR_ROWS)) {
@@ -83,8 +85,8 @@ export async function jobErrors(envId: string, jobId: string): Promise<{ errors:
 }
 
 export async function cancelJob(envId: string, jobId: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = ids.parse({ envId, jobId });
     return { job: view(await cancelImportJob(actor, environmentIdFrom(input.envId), input.jobId)) };
   } catch (err) {
@@ -93,8 +95,8 @@ export async function cancelJob(envId: string, jobId: string): Promise<{ job: Jo
 }
 
 export async function importAfterDryRun(envId: string, dryRunJobId: string, onConflict: string): Promise<{ job: JobView } | Failure> {
-  const actor = await requireConsoleActor();
   try {
+    const actor = await requireConsoleActor();
     const input = importInput.parse({ envId, jobId: dryRunJobId, onConflict });
     return { job: view(await importFromDryRun(actor, environmentIdFrom(input.envId), input.jobId, { onConflict: input.onConflict })) };
   } catch (err) {

@@ -20,10 +20,10 @@ const TARGETS: Record<string, string> = {
  * everything is checked here and in importUser, nothing is trusted from the page.
  */
 export async function importUserAction(envId: string, body: unknown): Promise<ActionState> {
-  const actor = await requireConsoleActor();
   let userId: string;
   let environmentId: string;
   try {
+    const actor = await requireConsoleActor();
     environmentId = environmentIdFrom(String(envId));
     userId = (await importUser(actor, environmentId, body, "import")).id;
   } catch (err) {
