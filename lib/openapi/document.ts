@@ -245,6 +245,16 @@ const OPS: Record<string, Record<string, Op>> = {
   "/environments/{envID}/userImportJobs/{jobID}/cancel": {
     post: { tag: "Bulk import", summary: "Cancel a job", ok: { "200": { description: "The job", schema: "UserImportJob" } }, errors: [403, 404] },
   },
+  "/environments/{envID}/userImportJobs/{jobID}/undo": {
+    post: {
+      tag: "Bulk import",
+      summary: "Undo a job",
+      description:
+        "Starts a new job (kind undo, with progress, under the jobs API) that deletes the users the job created and restores the attributes of the users it updated. A user changed since the job wrote it, or one the caller may not write (population scope, or roles the caller does not hold), is left as it is and listed in the undo's error report. 400 INVALID_REQUEST for a dry run, a job still running, an undo, or a job already undone. Same roles as starting an import job.",
+      ok: { "202": { description: "The undo job, accepted", schema: "UserImportJob", headers: ["Location"] } },
+      errors: [400, 403, 404],
+    },
+  },
   "/environments/{envID}/applications": {
     post: {
       tag: "Access",

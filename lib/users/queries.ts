@@ -5,7 +5,8 @@ import { identityProviders, users } from "@/db/schema";
 import { requireEnvironmentAccess, reaches, type Actor } from "@/lib/access";
 import { invalidData, notFound } from "@/lib/api/errors";
 import { isUuid } from "@/lib/ids";
-import type { FilterClause } from "./filter";
+import type { FilterNode } from "./filter";
+import { escapeLike, filterSql } from "./filter-sql";
 import type { UserResourceSource } from "./resource";
 
 const resourceColumns = {
@@ -58,17 +59,6 @@ export function decodeCursor(cursor: string): string {
   throw invalidData([{ code: "INVALID_VALUE", target: "cursor", message: "The cursor is not valid: use the next link as given." }]);
 }
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function clauseSql(c: FilterClause): SQL {
-  const column =
-    c.attribute === "username" ? sql`lower(${users.username})` : c.attribute === "email" ? sql`lower(${users.email})` : sql`${users.populationId}::text`;
-  const value = c.value.toLowerCase();
-  return c.op === "eq" ? sql`${column} = ${value}` : sql`${column} like ${escapeLike(value) + "%"}`;
-}
-
 /**
  * A page of users in creation order (UUIDv7 ids), keyset-paged so that a cursor stays valid
  * while users are added. A population-scoped reader sees only its populations.
@@ -76,14 +66,14 @@ function clauseSql(c: FilterClause): SQL {
 export async function listUsers(
   actor: Actor,
   environmentId: string,
-  opts: { limit: number; after?: string | null; filter?: FilterClause[]; search?: string },
+  opts: { limit: number; after?: string | null; filter?: FilterNode | null; search?: string },
 ): Promise<UserPage> {
   const r = requireEnvironmentAccess(actor, "users:read", environmentId);
   const db = await getDb();
   const where: SQL[] = [eq(users.environmentId, environmentId)];
   if (!r.all) where.push(inArray(users.populationId, [...r.populations]));
   if (opts.after) where.push(gt(users.id, opts.after));
-  for (const c of opts.filter ?? []) where.push(clauseSql(c));
+  if (opts.filter) where.push(filterSql(opts.filter));
   // The console's search box: a prefix of the username or of the email.
   if (opts.search) {
     const prefix = escapeLike(opts.search.toLowerCase()) + "%";
