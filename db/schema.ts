@@ -175,6 +175,11 @@ export const users = pgTable(
     // the database's collation: text_pattern_ops compares bytes, as a prefix match needs.
     index("users_env_username_pattern_idx").on(t.environmentId, sql`lower(${t.username}) text_pattern_ops`),
     index("users_env_email_pattern_idx").on(t.environmentId, sql`lower(${t.email}) text_pattern_ops`),
+    // Date filters (createdAt gt ...): without it the first page walks the primary key. Not on
+    // updated_at: every update changes it, and an index on it would make no update HOT.
+    index("users_env_created_idx").on(t.environmentId, t.createdAt),
+    // externalId eq: how a migration finds its source's record again (same expression as filter-sql.ts).
+    index("users_env_external_id_idx").on(t.environmentId, sql`lower(${t.profile} ->> 'externalId')`),
     // The database, not a prior SELECT, guarantees that the population and the identity
     // provider belong to the user's environment: an import is then a single statement.
     foreignKey({
