@@ -153,6 +153,23 @@ describe("POST /environments/{envID}/userImportJobs/{jobID}/undo", () => {
     expect(undone.report).toHaveLength(1);
   });
 
+  it("leaves, and reports, users now out of the undoing actor's reach: its roles are read when the undo runs", async () => {
+    const t = tag();
+    const worker = await app.createWorker([{ role: "IDENTITY_DATA_ADMIN", scope: "ENVIRONMENT", environmentId: D }]);
+    let wt = await app.token(worker.id, worker.secret);
+    const job = await runJob(`username,population.id\nundo-r1-${t},${refs.contractorsPopulationId}\nundo-r2-${t},${refs.defaultPopulationId}\n`, "", wt);
+    expect(job.counts).toMatchObject({ created: 2 });
+    // The worker is now an Identity Data Admin of Contractors only.
+    const db = await getDb();
+    await db.execute(sql`update role_assignments set scope_type = 'POPULATION', scope_id = ${refs.contractorsPopulationId} where application_id = ${worker.id}`);
+    wt = await app.token(worker.id, worker.secret);
+    const undone = await undo(job.id, wt);
+    expect(undone.job.counts).toMatchObject({ total: 2, deleted: 1, failed: 1 });
+    expect(undone.report).toEqual([expect.objectContaining({ username: `undo-r2-${t}`, code: "ACCESS_FAILED" })]);
+    expect(await user(`undo-r1-${t}`)).toBeUndefined();
+    expect(await user(`undo-r2-${t}`)).toBeDefined();
+  });
+
   it("completes at once with nothing to do for a job that wrote no user", async () => {
     const t = tag();
     const failing = await runJob(`username,email\nundo-bad-${t},not-an-email\n`);

@@ -103,7 +103,8 @@ const filterParam = {
   name: "filter",
   in: "query",
   required: false,
-  description: 'SCIM-style: `username`, `email`, `population.id` with `eq` or `sw`, joined by `and`, e.g. `username sw "ad"`.',
+  description:
+    'PingOne\'s SCIM filter: `eq`, `sw`, `ew`, `co` on text (case-insensitive), `eq`, `gt`, `ge`, `lt`, `le` on `createdAt` and `updatedAt` (ISO 8601), `eq` on `enabled` (true/false), joined by `and` and `or` with parentheses, e.g. `(username sw "ad" or email ew "@example.com") and enabled eq true`. Attributes: username, email, name.given, name.family, name.middle, name.formatted, name.honorificPrefix, name.honorificSuffix, nickname, title, externalId, address.streetAddress, address.locality, address.region, address.postalCode, address.countryCode, primaryPhone, mobilePhone, locale, preferredLanguage, timezone, enabled, population.id, lifecycle.status, createdAt, updatedAt. Anything else is 400 INVALID_DATA with an INVALID_FILTER detail naming the attribute or operator. At most 50 comparisons, 10 levels of parentheses, 4096 characters.',
   schema: { type: "string" },
 };
 
