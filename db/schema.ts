@@ -325,6 +325,8 @@ export const userImportChanges = pgTable(
     afterVersion: text("after_version"),
     /** The row number of the file that wrote it, for the undo's report. */
     rowNumber: integer("row_number"),
+    /** The undo job that deleted or restored this user, so that a later undo (after one was canceled) skips it. */
+    undoneBy: uuid("undone_by"),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.userId] })],
 );

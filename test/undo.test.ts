@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { getDb, rows } from "@/db";
+import { processChunk } from "@/lib/bulk/chunk";
+import { claimChunk } from "@/lib/bulk/queue";
 import { drainImportJobs } from "@/lib/bulk/worker";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import type { Json } from "./support/http";
@@ -168,6 +170,31 @@ describe("POST /environments/{envID}/userImportJobs/{jobID}/undo", () => {
     expect(undone.report).toEqual([expect.objectContaining({ username: `undo-r2-${t}`, code: "ACCESS_FAILED" })]);
     expect(await user(`undo-r1-${t}`)).toBeUndefined();
     expect(await user(`undo-r2-${t}`)).toBeDefined();
+  });
+
+  it("after an undo canceled part-way, a new undo does only what is left: nothing reported twice", async () => {
+    const t = tag();
+    const job = await runJob(`username\n${Array.from({ length: 5 }, (_, i) => `undo-c${i}-${t}`).join("\n")}\n`);
+    process.env.BULK_CHUNK_ROWS = "2";
+    try {
+      const first = await call("POST", `${envPath}/userImportJobs/${job.id}/undo`);
+      expect(first.body.counts.total).toBe(5);
+      // One batch of the undo is worked, then the undo is canceled.
+      const chunk = (await claimChunk("test-owner"))!;
+      expect(chunk.jobId).toBe(first.body.id);
+      expect(await processChunk("test-owner", chunk)).toBe(true);
+      expect((await call("POST", `${envPath}/userImportJobs/${first.body.id}/cancel`)).status).toBe(200);
+      await drainImportJobs();
+      const canceled = (await call("GET", `${envPath}/userImportJobs/${first.body.id}`)).body;
+      expect(canceled).toMatchObject({ status: "CANCELED", counts: { processed: 2, deleted: 2 } });
+
+      const second = await undo(job.id);
+      expect(second.job).toMatchObject({ status: "COMPLETED", counts: { total: 3, deleted: 3, failed: 0 } });
+      expect(second.report).toEqual([]);
+      for (let i = 0; i < 5; i++) expect(await user(`undo-c${i}-${t}`)).toBeUndefined();
+    } finally {
+      delete process.env.BULK_CHUNK_ROWS;
+    }
   });
 
   it("completes at once with nothing to do for a job that wrote no user", async () => {

@@ -5,6 +5,7 @@ CREATE TABLE "user_import_changes" (
 	"before" jsonb,
 	"after_version" text,
 	"row_number" integer,
+	"undone_by" uuid,
 	CONSTRAINT "user_import_changes_job_id_user_id_pk" PRIMARY KEY("job_id","user_id")
 );
 --> statement-breakpoint

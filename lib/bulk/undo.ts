@@ -27,7 +27,7 @@ export type UndoPreview = { created: number; updated: number; undoneBy: string |
 async function changeCounts(db: Executor, jobId: string): Promise<{ created: number; updated: number }> {
   const [c] = rows<{ created: number | string; updated: number | string }>(
     await db.execute(sql`select count(*) filter (where kind = 'created') as created, count(*) filter (where kind = 'updated') as updated
-      from user_import_changes where job_id = ${jobId}::uuid`),
+      from user_import_changes where job_id = ${jobId}::uuid and undone_by is null`),
   );
   return { created: Number(c?.created ?? 0), updated: Number(c?.updated ?? 0) };
 }
@@ -103,7 +103,7 @@ export async function startUndo(actor: Actor, environmentId: string, jobId: stri
       insert into user_import_chunks (job_id, seq, row_count, data)
       select ${id}::uuid, seq, count(*), string_agg(user_id::text, E'\n' order by user_id)
       from (select user_id, (row_number() over (order by user_id) - 1) / ${per} as seq
-            from user_import_changes where job_id = ${target.id}::uuid) x
+            from user_import_changes where job_id = ${target.id}::uuid and undone_by is null) x
       group by seq`);
     return row!;
   });
@@ -208,6 +208,10 @@ export async function processUndoChunk(owner: string, chunk: ClaimedChunk, job: 
     const done = new Set([...deleted, ...restored].map((r) => r.id));
     for (const c of [...deletes, ...restores]) if (!done.has(c.user_id)) refuse(c, "CHANGED_SINCE", "The user was changed while the undo ran: it is left as it is.");
 
+    if (done.size) {
+      await tx.execute(sql`update user_import_changes set undone_by = ${job.id}::uuid
+        where job_id = ${job.undoesJobId}::uuid and user_id in (select unnest(${`{${[...done].join(",")}}`}::uuid[]))`);
+    }
     const audit = [
       ...deletes.filter((c) => done.has(c.user_id)).map((c) => auditRow(actor, job.environmentId, "USER.DELETED", { type: "USER", id: c.user_id }, { jobId: job.id, undoes: job.undoesJobId })),
       ...restores.filter((c) => done.has(c.user_id)).map((c) => auditRow(actor, job.environmentId, "USER.UPDATED", { type: "USER", id: c.user_id }, { jobId: job.id, undoes: job.undoesJobId, restored: true })),
