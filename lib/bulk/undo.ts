@@ -21,6 +21,8 @@ import type { ClaimedChunk } from "./queue";
  */
 
 const ACTIVE = ["UPLOADING", "QUEUED", "RUNNING"] as const;
+/** Claims of one batch after which it is reported rather than tried again (as for an import's batch). */
+const MAX_ATTEMPTS = 5;
 
 export type UndoPreview = { created: number; updated: number; undoneBy: string | null };
 
@@ -172,8 +174,11 @@ export async function processUndoChunk(owner: string, chunk: ClaimedChunk, job: 
       refusals.push({ row: c.row_number ?? 0, username: c.username, target: "user", code, message: `${message} (user ${c.user_id})` });
     const deletes: Change[] = [];
     const restores: Change[] = [];
+    // A batch that has crashed its process again and again: reported instead of tried forever.
+    const poisoned = chunk.attempts > MAX_ATTEMPTS;
     for (const c of changes) {
-      if (c.version === null) refuse(c, "NOT_FOUND", c.kind === "created" ? "The user was deleted since the import: nothing to undo." : "The user was deleted since the import: its profile cannot be restored.");
+      if (poisoned) refuse(c, "UNEXPECTED_ERROR", "The undo of this user failed more than once: it is left as it is.");
+      else if (c.version === null) refuse(c, "NOT_FOUND", c.kind === "created" ? "The user was deleted since the import: nothing to undo." : "The user was deleted since the import: its profile cannot be restored.");
       else if (c.version !== c.after_version) {
         refuse(c, "CHANGED_SINCE", c.kind === "created" ? `The user was changed after the import (last change ${c.updated_at}): it is kept, not deleted.` : `The user was changed after the import (last change ${c.updated_at}): its profile is not restored.`);
       } else if (!reaches(writeReach, c.population_id!)) refuse(c, "ACCESS_FAILED", "You may not change users of this user's population.");
