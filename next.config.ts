@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { API_PATH_SOURCES, API_SECURITY_HEADERS, COMMON_SECURITY_HEADERS, consoleCsp, HSTS } from "./lib/server/security-headers";
+import { API_PATH_SOURCES, API_SECURITY_HEADERS, COMMON_SECURITY_HEADERS, HSTS } from "./lib/server/security-headers";
 
 const nextConfig: NextConfig = {
   // Native and wasm packages load files next to themselves: keep them out of the bundle.
@@ -10,14 +10,15 @@ const nextConfig: NextConfig = {
   // Type checking is `npm run typecheck` (run by CI over the whole project, tests included);
   // the build does not repeat it.
   typescript: { ignoreBuildErrors: true },
-  // Security headers of every response Next.js itself makes: the console's everywhere, the
+  // Security headers of every response Next.js itself makes: the common ones everywhere, the
   // API's on the API's paths (later rules win), so that Next's own redirects and 404s there
   // carry them too (API handlers set the same through route()); HSTS only when a
-  // TLS-terminating proxy says the request was HTTPS.
+  // TLS-terminating proxy says the request was HTTPS. The console's Content-Security-Policy
+  // carries a fresh nonce per request, so proxy.ts sets it.
   async headers() {
     const list = (h: Record<string, string>) => Object.entries(h).map(([key, value]) => ({ key, value }));
     return [
-      { source: "/:path*", headers: list({ ...COMMON_SECURITY_HEADERS, "content-security-policy": consoleCsp() }) },
+      { source: "/:path*", headers: list(COMMON_SECURITY_HEADERS) },
       ...API_PATH_SOURCES.map((source) => ({ source, headers: list(API_SECURITY_HEADERS) })),
       { source: "/:path*", has: [{ type: "header", key: "x-forwarded-proto", value: "https" }], headers: [{ key: "strict-transport-security", value: HSTS }] },
     ];

@@ -35,6 +35,10 @@ function expectUserResource(u: Record<string, unknown>, expectedOptional: string
     "password.set": { href: `${self}/password` },
     "password.check": { href: `${self}/password` },
     "account.sendVerificationCode": { href: self },
+    population: { href: `${app.base}/environments/${FIXED.demoEnvId}/populations/${(u.population as { id: string }).id}` },
+    "population.update": { href: `${self}/population` },
+    enabled: { href: `${self}/enabled` },
+    identityProvider: { href: `${self}/identityProvider` },
   });
   expect(u.id).toMatch(UUID_RE);
   expect(u.environment).toEqual({ id: FIXED.demoEnvId });

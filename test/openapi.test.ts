@@ -196,6 +196,32 @@ describe("responses conform to the document", () => {
     await call(a, { method: "DELETE", token: admin });
     await call(a, { token: admin });
 
+    // Issue 14: populations, identity providers and the single-user operations.
+    const pops = `/environments/${D}/populations`;
+    const pop = await call(pops, { method: "POST", token: admin, headers: json, body: JSON.stringify({ name: uniqueName("Conformance"), description: "d" }) });
+    expect(pop.status).toBe(201);
+    await call(pops, { method: "POST", token: admin, headers: json, body: JSON.stringify({}) });
+    await call(`${pops}/${pop.body.id}`, { token: admin });
+    await call(`${pops}/${pop.body.id}`, { method: "PUT", token: admin, headers: json, body: JSON.stringify({ name: uniqueName("Renamed") }) });
+    await call(`${pops}/${refs.defaultPopulationId}`, { method: "DELETE", token: admin });
+    const idps = `/environments/${D}/identityProviders`;
+    const idp = await call(idps, { method: "POST", token: admin, headers: json, body: JSON.stringify({ type: "GITHUB", name: "GitHub" }) });
+    await call(`${idps}/${idp.body.id}`, { token: admin });
+    await call(`${idps}/${idp.body.id}`, { method: "PUT", token: admin, headers: json, body: JSON.stringify({ type: "GITHUB", name: "GitHub", enabled: false }) });
+    await call(`${idps}/${idp.body.id}`, { method: "DELETE", token: admin });
+    const me = `/environments/${D}/users/${userId}`;
+    await call(me, { method: "PATCH", token, headers: json, body: JSON.stringify({ nickname: "ada", name: { family: null } }) });
+    await call(me, { method: "PATCH", token, headers: json, body: JSON.stringify({ email: "nope" }) });
+    await call(me, { method: "PUT", token, headers: json, body: JSON.stringify({ title: "Countess" }) });
+    await call(`${me}/population`, { method: "PUT", token: admin, headers: json, body: JSON.stringify({ id: pop.body.id }) });
+    await call(`${me}/population`, { method: "PUT", token: admin, headers: json, body: JSON.stringify({ id: "x" }) });
+    await call(`${me}/enabled`, { token });
+    await call(`${me}/enabled`, { method: "PUT", token, headers: json, body: JSON.stringify({ enabled: false }) });
+    await call(`${me}/identityProvider`, { token });
+    await call(`${pops}/${pop.body.id}`, { method: "DELETE", token: admin });
+    await call(me, { method: "DELETE", token });
+    await call(`${pops}/${pop.body.id}`, { method: "DELETE", token: admin });
+
     const job = await call(`/environments/${D}/userImportJobs?dryRun=true`, {
       method: "POST",
       token,

@@ -183,12 +183,23 @@ describe("request logs, headers and probes", () => {
       const https = await fetch(server.url + p, { headers: { "x-forwarded-proto": "https" } });
       expect(https.headers.get("strict-transport-security"), p).toMatch(/max-age=\d+/);
     }
-    // The console page still renders under its policy: Next's inline bootstrap scripts are allowed.
-    const page = await fetch(server.url + "/login");
-    const html = await page.text();
-    expect(page.status).toBe(200);
-    expect(html).toMatch(/<script[^>]*>/);
-    expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self' 'unsafe-inline'/);
+    // A console page runs only scripts carrying its own fresh nonce: Next's inline bootstrap
+    // scripts have it, an injected one would not, and no policy allows inline scripts at large.
+    const nonces = new Set<string>();
+    for (const p of ["/login", "/", "/console/no-such-page"]) {
+      const page = await fetch(server.url + p);
+      const html = await page.text();
+      const csp = page.headers.get("content-security-policy") ?? "";
+      const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
+      expect(scriptSrc, p).not.toContain("unsafe-inline");
+      const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(scriptSrc)?.[1];
+      expect(nonce, p).toBeTruthy();
+      nonces.add(nonce!);
+      const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]!);
+      expect(scripts.length, p).toBeGreaterThan(0);
+      for (const attrs of scripts) expect(attrs, p).toContain(`nonce="${nonce}"`);
+    }
+    expect(nonces.size).toBe(3);
   });
 
   it("keeps Next's origin check on server actions: a cross-origin call of the sign-in action does not run it", async () => {

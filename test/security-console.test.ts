@@ -269,6 +269,28 @@ describe("server actions check role and scope themselves", () => {
     const set = await callAction(`app/console/environments/[envID]/users/[userID]/password-actions.ts`, "setPasswordAction", [ids.admin, rootId, {}, form], data.cookie, `/console/environments/${ids.admin}/users/${rootId}`);
     expect(set.body).toContain("You are not allowed to do this.");
     expect(set.body).not.toContain("The password was set");
+    // Editing, disabling, moving or deleting that administrator (issue 14.7): refused the same way.
+    const userPage = `/console/environments/${ids.admin}/users/${rootId}`;
+    const actions = `app/console/environments/[envID]/users/[userID]/actions.ts`;
+    const edit = new FormData();
+    edit.set("username", "admin");
+    edit.set("title", "owned");
+    const move = new FormData();
+    move.set("population", randomUUID());
+    for (const [name, args] of [
+      ["updateUserAction", [ids.admin, rootId, {}, edit]],
+      ["setUserEnabledAction", [ids.admin, rootId, false, {}, new FormData()]],
+      ["moveUserAction", [ids.admin, rootId, {}, move]],
+      ["deleteUserAction", [ids.admin, rootId, {}, new FormData()]],
+    ] as const) {
+      for (const who of [data, reader]) {
+        const res = await callAction(actions, name, [...args], who.cookie, userPage);
+        expect(res.body, name).toContain("You are not allowed to do this.");
+      }
+    }
+    const root = JSON.parse((await request(`/environments/${ids.admin}/users/${rootId}`, { headers: { cookie: owner.cookie } })).body) as { enabled: boolean; title?: string };
+    expect(root.enabled).toBe(true);
+    expect(root.title).toBeUndefined();
     // Nothing changed: the worker's secret and the administrator's password still work.
     const token = await fetch(`${server.url}/${ids.admin}/as/token`, {
       method: "POST",

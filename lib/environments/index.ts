@@ -1,5 +1,5 @@
 import "server-only";
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import {
   applications,
@@ -47,7 +47,7 @@ export async function getEnvironment(actor: Actor, environmentId: string) {
   if (visible !== "all" && !visible.has(environmentId.toLowerCase())) throw notFound("The environment was not found.");
   const db = await getDb();
   const [env] = await db
-    .select({ id: environments.id, name: environments.name, description: environments.description, createdAt: environments.createdAt })
+    .select({ id: environments.id, organizationId: environments.organizationId, name: environments.name, description: environments.description, createdAt: environments.createdAt })
     .from(environments)
     .where(eq(environments.id, environmentId));
   if (!env) throw notFound("The environment was not found.");
@@ -59,7 +59,7 @@ export async function listEnvironments(actor: Actor) {
   const visible = visibleEnvironments(actor);
   if (visible !== "all" && visible.size === 0) return [];
   const rows = await db
-    .select({ id: environments.id, name: environments.name, description: environments.description, createdAt: environments.createdAt })
+    .select({ id: environments.id, organizationId: environments.organizationId, name: environments.name, description: environments.description, createdAt: environments.createdAt })
     .from(environments)
     .where(visible === "all" ? undefined : inArray(environments.id, [...visible]))
     .orderBy(asc(environments.createdAt), asc(environments.id));
@@ -74,6 +74,32 @@ export async function listPopulations(actor: Actor, environmentId: string) {
     .from(populations)
     .where(eq(populations.environmentId, environmentId))
     .orderBy(asc(populations.createdAt), asc(populations.id));
+}
+
+/** One population of the environment (environment:read, as the list); 404 otherwise. */
+export async function getPopulation(actor: Actor, environmentId: string, populationId: string) {
+  requireEnvironmentAccess(actor, "environment:read", environmentId);
+  if (!isUuid(populationId)) throw notFound("The population was not found.");
+  const db = await getDb();
+  const [row] = await db
+    .select({ id: populations.id, name: populations.name, description: populations.description, isDefault: populations.isDefault, createdAt: populations.createdAt, updatedAt: populations.updatedAt })
+    .from(populations)
+    .where(and(eq(populations.environmentId, environmentId), eq(populations.id, populationId.toLowerCase())));
+  if (!row) throw notFound("The population was not found.");
+  return row;
+}
+
+/** One identity provider of the environment; 404 otherwise. */
+export async function getIdentityProvider(actor: Actor, environmentId: string, providerId: string) {
+  requireEnvironmentAccess(actor, "environment:read", environmentId);
+  if (!isUuid(providerId)) throw notFound("The identity provider was not found.");
+  const db = await getDb();
+  const [row] = await db
+    .select({ id: identityProviders.id, type: identityProviders.type, name: identityProviders.name, enabled: identityProviders.enabled, createdAt: identityProviders.createdAt, updatedAt: identityProviders.updatedAt })
+    .from(identityProviders)
+    .where(and(eq(identityProviders.environmentId, environmentId), eq(identityProviders.id, providerId.toLowerCase())));
+  if (!row) throw notFound("The identity provider was not found.");
+  return row;
 }
 
 export async function listIdentityProviders(actor: Actor, environmentId: string) {

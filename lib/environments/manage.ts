@@ -1,10 +1,12 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import {
   IDENTITY_PROVIDER_TYPES,
+  environments,
   identityProviders,
   populations,
+  users,
   type IdentityProviderType,
 } from "@/db/schema";
 import { requireEnvironmentAccess, type Actor } from "@/lib/access";
@@ -64,13 +66,23 @@ function populationWriteError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The first half of moving the default: the current default stops being it. Changes of the
+ * default are serialised per environment (a lock on its row), so that two concurrent ones end
+ * with exactly one default, the later one's, instead of one of them failing on the unique index.
+ */
+async function moveDefaultAway(tx: Tx, environmentId: string): Promise<void> {
+  await tx.select({ id: environments.id }).from(environments).where(eq(environments.id, environmentId)).for("update");
+  await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+}
+
 export async function createPopulation(actor: Actor, environmentId: string, input: PopulationInput) {
   manage(actor, environmentId);
   const values = { name: name(input.name), description: optionalText(input.description, "description") };
   try {
     return await audited(actor, environmentId, "POPULATION.CREATED", "POPULATION", async (tx) => {
       const id = uuidv7();
-      if (input.isDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      if (input.isDefault) await moveDefaultAway(tx, environmentId);
       const [row] = await tx.insert(populations).values({ id, environmentId, ...values, isDefault: Boolean(input.isDefault) }).returning();
       return { id, result: row! };
     });
@@ -89,7 +101,7 @@ export async function updatePopulation(actor: Actor, environmentId: string, popu
       if (!current) throw notFound("The population was not found.");
       // The default moves here; it cannot be taken away without naming another one.
       const makeDefault = Boolean(input.isDefault) && !current.isDefault;
-      if (makeDefault) await tx.update(populations).set({ isDefault: false, updatedAt: new Date() }).where(and(eq(populations.environmentId, environmentId), eq(populations.isDefault, true)));
+      if (makeDefault) await moveDefaultAway(tx, environmentId);
       const [row] = await tx
         .update(populations)
         .set({ ...values, ...(makeDefault ? { isDefault: true } : {}), updatedAt: new Date() })
@@ -110,13 +122,21 @@ export async function deletePopulation(actor: Actor, environmentId: string, popu
       const [current] = await tx.select({ isDefault: populations.isDefault }).from(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
       if (!current) throw notFound("The population was not found.");
       if (current.isDefault) throw requestFailed("The default population cannot be deleted: make another population the default first.");
+      const [held] = await tx.select({ n: count() }).from(users).where(and(eq(users.environmentId, environmentId), eq(users.populationId, id)));
+      if (held && held.n > 0) throw populationHoldsUsers(Number(held.n));
       await tx.delete(populations).where(and(eq(populations.id, id), eq(populations.environmentId, environmentId)));
       return { id, result: undefined };
     });
   } catch (err) {
-    if (driverError(err)?.code === "23503") throw requestFailed("The population still has users: move or delete them first.");
+    // A user added between the count and the delete: the foreign key refuses it.
+    if (driverError(err)?.code === "23503") throw populationHoldsUsers(null);
     throw err;
   }
+}
+
+function populationHoldsUsers(n: number | null) {
+  const what = n === null ? "users" : n === 1 ? "1 user" : `${n} users`;
+  return requestFailed(`The population still holds ${what}: move or delete them first.`);
 }
 
 // Identity providers --------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 type Dated = { createdAt: Date; updatedAt?: Date };
 const dates = (r: Dated) => ({ createdAt: r.createdAt.toISOString(), ...(r.updatedAt ? { updatedAt: r.updatedAt.toISOString() } : {}) });
 
-export function environmentResource(base: string, e: { id: string; name: string; description: string | null; createdAt: Date }) {
+export function environmentResource(base: string, e: { id: string; organizationId: string; name: string; description: string | null; createdAt: Date }) {
   return {
     _links: { self: { href: `${base}/environments/${e.id}` }, populations: { href: `${base}/environments/${e.id}/populations` }, users: { href: `${base}/environments/${e.id}/users` } },
     id: e.id,
+    organization: { id: e.organizationId },
     name: e.name,
     ...(e.description ? { description: e.description } : {}),
     ...dates(e),

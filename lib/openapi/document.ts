@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { ON_CONFLICT } from "@/db/enums";
-import { userCreateSchema, userImportSchema } from "@/lib/users/schema";
+import { userCreateSchema, userEnabledSchema, userImportSchema, userPopulationSchema, userUpdateSchema } from "@/lib/users/schema";
+import { identityProviderBodySchema, populationBodySchema } from "@/lib/environments/schema";
 import { IMPORT_MEDIA_TYPE } from "@/lib/users/media-types";
 import { checkBodySchema, PASSWORD_CHECK_TYPE, PASSWORD_FORCE_CHANGE_TYPES, PASSWORD_SET_TYPE, setBodySchema } from "@/lib/users/password";
 import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
@@ -42,6 +43,11 @@ const SET_GATEWAY_DISPLAY_TYPE = "application/vnd.pingidentity.password.setGatew
 const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   UserImport: [userImportSchema, "input", "Create User (Import), spec 2.1. Unknown top-level attributes are ignored. username: 1-128 characters, unique per environment (case-insensitive). password.value: cleartext (argon2id-hashed, policy-checked) or a pre-encoded value of a supported scheme (spec 3.2)."],
   UserCreate: [userCreateSchema, "input", "Plain Create User: no password, no lifecycle, emailVerified only false; a missing population means the default population."],
+  UserUpdate: [userUpdateSchema, "input", "Update User. PATCH merges: only the attributes sent change, null clears one (inside name, address and photo too). PUT replaces: email and the profile attributes become the body's (left out: cleared); username, population and the booleans left out stay. Same attribute rules and 16 KB profile limit as an import; a new username must be unique (400 UNIQUENESS_VIOLATION). population, identityProvider and lifecycle are read-only here: sent back unchanged they are accepted, changed they are 400. A changed email not sent with emailVerified is no longer verified."],
+  UserPopulationUpdate: [userPopulationSchema, "input", "The population the user moves to."],
+  UserEnabledUpdate: [userEnabledSchema, "input"],
+  PopulationWrite: [populationBodySchema, "input", "name: unique in the environment (case-insensitive), 1-256 characters. default: true makes this the environment's one default population (the previous default stops being it, in the same transaction)."],
+  IdentityProviderWrite: [identityProviderBodySchema, "input", "enabled defaults to true."],
   PasswordSet: [setBodySchema, "input"],
   PasswordCheck: [checkBodySchema, "input"],
   PasswordSetGateway: [setGatewayBodySchema, "input", "Links the user to a gateway user type (spec 5.3): password status EXTERNAL, a stored local hash is removed. correlationAttributes keys must be among the user type's orderedCorrelationAttributes."],
@@ -57,7 +63,11 @@ const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   Users: [R.listOf("users", R.userSchema), "output"],
   Environment: [R.environmentSchema, "output"],
   Environments: [R.listOf("environments", R.environmentSchema), "output"],
+  Population: [R.populationSchema, "output"],
   Populations: [R.listOf("populations", R.populationSchema), "output"],
+  IdentityProvider: [R.identityProviderSchema, "output"],
+  UserEnabled: [R.userEnabledSchema, "output"],
+  UserIdentityProvider: [R.userIdentityProviderSchema, "output"],
   IdentityProviders: [R.listOf("identityProviders", R.identityProviderSchema), "output"],
   Gateway: [R.gatewaySchema, "output", "A gateway and its user types. Never the bind password."],
   Gateways: [R.listOf("gateways", R.gatewaySchema), "output"],
@@ -129,9 +139,65 @@ const OPS: Record<string, Record<string, Op>> = {
   },
   "/environments/{envID}/populations": {
     get: { tag: "Environments", summary: "List populations", ok: { "200": { description: "Populations", schema: "Populations" } }, errors: [403, 404] },
+    post: {
+      tag: "Environments",
+      summary: "Create a population",
+      description: "Needs Environment Admin over the environment. A name already used in the environment is 400 UNIQUENESS_VIOLATION (target name).",
+      body: { "application/json": "PopulationWrite" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created", schema: "Population", headers: ["Location"] } },
+      errors: [400, 403, 404, 413, 415],
+    },
+  },
+  "/environments/{envID}/populations/{populationID}": {
+    get: { tag: "Environments", summary: "Read a population", ok: { "200": { description: "The population", schema: "Population" } }, errors: [403, 404] },
+    put: {
+      tag: "Environments",
+      summary: "Update a population",
+      description: "Needs Environment Admin. The fields are replaced (a description left out is cleared). default: true moves the default here; the default population stays the default until another one is made the default.",
+      body: { "application/json": "PopulationWrite" },
+      bodyRequired: true,
+      ok: { "200": { description: "The population", schema: "Population" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    delete: {
+      tag: "Environments",
+      summary: "Delete a population",
+      description: "Needs Environment Admin. 400 REQUEST_FAILED while it holds users (the message says how many) or while it is the default population.",
+      ok: { "204": { description: "Deleted" } },
+      errors: [400, 403, 404],
+    },
   },
   "/environments/{envID}/identityProviders": {
     get: { tag: "Environments", summary: "List identity providers", ok: { "200": { description: "Identity providers", schema: "IdentityProviders" } }, errors: [403, 404] },
+    post: {
+      tag: "Environments",
+      summary: "Create an identity provider",
+      description: "Needs Environment Admin over the environment.",
+      body: { "application/json": "IdentityProviderWrite" },
+      bodyRequired: true,
+      ok: { "201": { description: "Created", schema: "IdentityProvider", headers: ["Location"] } },
+      errors: [400, 403, 404, 413, 415],
+    },
+  },
+  "/environments/{envID}/identityProviders/{identityProviderID}": {
+    get: { tag: "Environments", summary: "Read an identity provider", ok: { "200": { description: "The identity provider", schema: "IdentityProvider" } }, errors: [403, 404] },
+    put: {
+      tag: "Environments",
+      summary: "Update an identity provider",
+      description: "Needs Environment Admin. type, name and enabled are replaced; users signing on with it report the new type.",
+      body: { "application/json": "IdentityProviderWrite" },
+      bodyRequired: true,
+      ok: { "200": { description: "The identity provider", schema: "IdentityProvider" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    delete: {
+      tag: "Environments",
+      summary: "Delete an identity provider",
+      description: "Needs Environment Admin. 400 REQUEST_FAILED while users sign on with it.",
+      ok: { "204": { description: "Deleted" } },
+      errors: [400, 403, 404],
+    },
   },
   "/environments/{envID}/gateways": {
     get: { tag: "Gateways", summary: "List gateways and their user types", ok: { "200": { description: "Gateways", schema: "Gateways" } }, errors: [403, 404] },
@@ -186,6 +252,57 @@ const OPS: Record<string, Record<string, Op>> = {
       ok: { "200": { description: "Verified", schema: "User" }, "204": { description: "A new code was sent." } },
       errors: [400, 403, 404, 415],
     },
+    patch: {
+      tag: "Users",
+      summary: "Update a user (merge)",
+      description: "Needs Identity Data Admin over the user's population, and roles covering the user's own role assignments. Only the attributes sent change; null clears one.",
+      body: { "application/json": "UserUpdate" },
+      bodyRequired: true,
+      ok: { "200": { description: "The user", schema: "User" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    put: {
+      tag: "Users",
+      summary: "Update a user (replace the profile)",
+      description: "As PATCH, but email and the profile attributes left out are cleared; username and population stay.",
+      body: { "application/json": "UserUpdate" },
+      bodyRequired: true,
+      ok: { "200": { description: "The user", schema: "User" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+    delete: {
+      tag: "Users",
+      summary: "Delete a user",
+      description: "Needs Identity Data Admin over the user's population and roles covering the user's. The audit trail of the user stays. Deleting your own account is 400.",
+      ok: { "204": { description: "Deleted" } },
+      errors: [400, 403, 404],
+    },
+  },
+  "/environments/{envID}/users/{userID}/population": {
+    put: {
+      tag: "Users",
+      summary: "Move a user to another population",
+      description: "Needs Identity Data Admin over both the user's population and the destination (403 for a destination out of reach, whether or not it exists), and roles covering the user's. An unknown destination is 400 INVALID_VALUE (target id).",
+      body: { "application/json": "UserPopulationUpdate" },
+      bodyRequired: true,
+      ok: { "200": { description: "The user", schema: "User" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+  },
+  "/environments/{envID}/users/{userID}/enabled": {
+    get: { tag: "Users", summary: "Read whether a user is enabled", ok: { "200": { description: "Enabled", schema: "UserEnabled" } }, errors: [403, 404] },
+    put: {
+      tag: "Users",
+      summary: "Enable or disable a user",
+      description: "A disabled user cannot sign in; a console session of that user ends at its next request.",
+      body: { "application/json": "UserEnabledUpdate" },
+      bodyRequired: true,
+      ok: { "200": { description: "Enabled", schema: "UserEnabled" } },
+      errors: [400, 403, 404, 413, 415],
+    },
+  },
+  "/environments/{envID}/users/{userID}/identityProvider": {
+    get: { tag: "Users", summary: "Read a user's identity provider", ok: { "200": { description: "PING_ONE, or the provider's type and id", schema: "UserIdentityProvider" } }, errors: [403, 404] },
   },
   "/environments/{envID}/users/{userID}/password": {
     get: { tag: "Passwords", summary: "Read password state", ok: { "200": { description: "Password state", schema: "PasswordState" } }, errors: [403, 404] },

@@ -60,6 +60,10 @@ export const userSchema = z.object({
     "password.set": link,
     "password.check": link,
     "account.sendVerificationCode": link,
+    population: link,
+    "population.update": link,
+    enabled: link,
+    identityProvider: link,
   }),
   id: uuid,
   environment: ref,
@@ -81,6 +85,7 @@ export const userSchema = z.object({
 export const environmentSchema = z.object({
   _links: z.object({ self: link, populations: link, users: link }),
   id: uuid,
+  organization: ref,
   name: z.string(),
   description: z.string().optional(),
   createdAt: timestamp,
@@ -110,6 +115,12 @@ export const identityProviderSchema = z.object({
   createdAt: timestamp,
   updatedAt: timestamp.optional(),
 });
+
+const userLinks = z.object({ self: link, user: link });
+
+export const userEnabledSchema = z.object({ _links: userLinks, enabled: z.boolean() });
+
+export const userIdentityProviderSchema = z.object({ _links: userLinks, type: z.string(), id: uuid.optional() });
 
 const userTypeResourceSchema = z.object({
   id: uuid,

@@ -21,6 +21,12 @@ function lookupFor(alphabet: string): Int16Array {
   return table;
 }
 
+/** The 6-bit value of text[i] in `table`, or -1. */
+function sextetAt(table: Int16Array, text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code < 128 ? table[code]! : -1;
+}
+
 /** Decodes base64 text, or returns null when it is not well-formed for the given flavour. */
 export function decodeBase64(
   text: string,
@@ -40,15 +46,11 @@ export function decodeBase64(
   if (length % 4 === 1) return null;
 
   const table = lookupFor(alphabet);
-  const sextet = (i: number) => {
-    const code = text.charCodeAt(i);
-    return code < 128 ? table[code]! : -1;
-  };
   const out = new Uint8Array((length * 3) >> 2);
   let o = 0;
   let i = 0;
   for (; i + 4 <= length; i += 4) {
-    const a = sextet(i), b = sextet(i + 1), c = sextet(i + 2), d = sextet(i + 3);
+    const a = sextetAt(table, text, i), b = sextetAt(table, text, i + 1), c = sextetAt(table, text, i + 2), d = sextetAt(table, text, i + 3);
     if ((a | b | c | d) < 0) return null;
     const word = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = word >> 16;
@@ -56,7 +58,7 @@ export function decodeBase64(
     out[o++] = word & 0xff;
   }
   if (i < length) {
-    const a = sextet(i), b = sextet(i + 1), c = i + 2 < length ? sextet(i + 2) : 0;
+    const a = sextetAt(table, text, i), b = sextetAt(table, text, i + 1), c = i + 2 < length ? sextetAt(table, text, i + 2) : 0;
     if ((a | b | c) < 0) return null;
     const word = (a << 18) | (b << 12) | (c << 6);
     out[o++] = word >> 16;

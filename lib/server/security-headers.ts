@@ -3,16 +3,19 @@
  * API handler's answer, and by next.config.ts `headers()` on what Next itself answers on an API
  * path) and the console's (next.config.ts `headers()`). One list, so that all agree.
  *
- * The console's Content-Security-Policy allows inline scripts: Next.js bootstraps each page
- * with inline scripts, and a nonce would force every page to render dynamically. Everything
- * else is held to the page's own origin, and no page may be framed (clickjacking).
+ * The console's Content-Security-Policy runs only scripts from our origin and those carrying the
+ * request's nonce (`'strict-dynamic'` lets them load Next's chunks): proxy.ts makes a fresh nonce
+ * for every console request and Next puts it on its inline bootstrap scripts. An injected
+ * `<script>` has no nonce and does not run. Styles may be inline (React `style` attributes and
+ * Next's own style tags): a style cannot run code, and everything else is held to our origin.
+ * No page may be framed (clickjacking).
  */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-export function consoleCsp(dev = process.env.NODE_ENV === "development"): string {
+export function consoleCsp(nonce: string, dev = process.env.NODE_ENV === "development"): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",

@@ -27,6 +27,10 @@ export function toUserResource(u: UserResourceSource, base: string) {
       "password.set": { href: `${self}/password` },
       "password.check": { href: `${self}/password` },
       "account.sendVerificationCode": { href: self },
+      population: { href: `${base}/environments/${u.environmentId}/populations/${u.populationId}` },
+      "population.update": { href: `${self}/population` },
+      enabled: { href: `${self}/enabled` },
+      identityProvider: { href: `${self}/identityProvider` },
     },
     id: u.id,
     environment: { id: u.environmentId },
@@ -38,12 +42,29 @@ export function toUserResource(u: UserResourceSource, base: string) {
     enabled: u.enabled,
     mfaEnabled: u.mfaEnabled,
     lifecycle: { status: u.lifecycleStatus },
-    identityProvider: u.identityProviderId
-      ? { type: u.identityProviderType ?? "OPENID_CONNECT", id: u.identityProviderId }
-      : { type: "PING_ONE" as const },
+    identityProvider: identityProviderOf(u),
     account: { canAuthenticate: u.enabled, status: "OK" as const },
     verifyStatus: "NOT_INITIATED" as const,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
   };
+}
+
+function identityProviderOf(u: Pick<UserResourceSource, "identityProviderId" | "identityProviderType">) {
+  return u.identityProviderId ? { type: u.identityProviderType ?? "OPENID_CONNECT", id: u.identityProviderId } : { type: "PING_ONE" as const };
+}
+
+const subLinks = (u: Pick<UserResourceSource, "id" | "environmentId">, base: string, name: string) => {
+  const user = `${base}/environments/${u.environmentId}/users/${u.id}`;
+  return { self: { href: `${user}/${name}` }, user: { href: user } };
+};
+
+/** Read/Update User Enabled: `{_links, enabled}`, as PingOne answers. */
+export function userEnabledResource(u: Pick<UserResourceSource, "id" | "environmentId">, enabled: boolean, base: string) {
+  return { _links: subLinks(u, base, "enabled"), enabled };
+}
+
+/** Read User Identity Provider: `{_links, type, id?}`. */
+export function userIdentityProviderResource(u: Pick<UserResourceSource, "id" | "environmentId" | "identityProviderId" | "identityProviderType">, base: string) {
+  return { _links: subLinks(u, base, "identityProvider"), ...identityProviderOf(u) };
 }

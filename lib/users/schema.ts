@@ -195,3 +195,27 @@ export const userCreateSchema = object({
 export type UserImportInput = z.output<typeof userImportSchema>;
 export type UserCreateInput = z.output<typeof userCreateSchema>;
 export type UserImportFormValues = z.input<typeof userImportSchema>;
+
+/**
+ * Update User (PATCH merges, PUT replaces the profile; spec 2.1's attribute rules): the import's
+ * attributes, every one optional. `population`, `identityProvider` and `lifecycle` are read-only
+ * here and may be sent back unchanged (a read-modify-write round trip); the user's own
+ * operations change them (lib/users/update-user.ts says which). A password is never sent here.
+ */
+export const userUpdateSchema = object({
+  ...baseShape,
+  username: usernameSchema.optional(),
+  population: object({ id: uuidRef }).nullish(),
+  lifecycle: importOnlyShape.lifecycle,
+  password: z
+    .undefined({ error: () => "A password cannot be changed here: use the user's password operations (PUT .../users/{userID}/password)." })
+    .optional(),
+});
+
+/** Update User Population: `PUT .../users/{userID}/population`. */
+export const userPopulationSchema = object({ id: uuidRef });
+
+/** Update User Enabled: `PUT .../users/{userID}/enabled`. */
+export const userEnabledSchema = object({ enabled: z.boolean({ error: typeError("true or false") }) });
+
+export type UserUpdateInput = z.output<typeof userUpdateSchema>;

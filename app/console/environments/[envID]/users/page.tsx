@@ -16,7 +16,7 @@ import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 
 const PAGE_SIZE = 25;
 
-type Search = { q?: string; population?: string; cursor?: string };
+type Search = { q?: string; population?: string; cursor?: string; notice?: string };
 
 export default async function UsersPage({ params, searchParams }: { params: Promise<{ envID: string }>; searchParams: Promise<Search> }) {
   const actor = await requireConsoleActor();
@@ -73,6 +73,11 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
           )
         }
       />
+      {sp.notice === "deleted" && (
+        <Alert tone="success" className="mb-4">
+          The user was deleted.
+        </Alert>
+      )}
       <form role="search" method="get" action={base} className="mb-4 flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:flex-row sm:items-end">
         <div className="flex-1 space-y-1.5">
           <Label htmlFor="q">Search</Label>

@@ -6,6 +6,9 @@ import { getUser } from "@/lib/users/queries";
 import { toUserResource } from "@/lib/users/resource";
 import { USER_SEND_VERIFICATION_CODE_TYPE, USER_VERIFY_TYPE } from "@/lib/verification/media-types";
 import { sendVerificationCode, verifyUser } from "@/lib/users/verification";
+import { deleteUser, updateUser, type UpdateMode } from "@/lib/users/manage";
+
+type Params = { envID: string; userID: string };
 
 export const GET = route<{ envID: string; userID: string }>(async (req, { envID, userID }) => {
   const actor = await actorFromRequest(req);
@@ -38,4 +41,27 @@ export const POST = route<{ envID: string; userID: string }>(async (req, { envID
   );
 });
 
-export const { HEAD, OPTIONS, PUT, DELETE, PATCH } = otherMethods({ GET, POST });
+function update(mode: UpdateMode) {
+  return route<Params>(async (req, { envID, userID }) => {
+    const actor = await actorFromRequest(req);
+    const { id: envId } = await requireEnvironment(envID);
+    if (mediaType(req) !== "application/json") throw new ApiError(415, "INVALID_REQUEST", "Send the user's attributes as application/json.");
+    return json(toUserResource(await updateUser(actor, envId, userID, await readJson(req), mode), apiBase(req)));
+  });
+}
+
+/** Update User, merge (issue 14.3): only what the body names changes; null clears. */
+export const PATCH = update("merge");
+
+/** Update User, replace: the profile attributes and email become the body's; username and population stay. */
+export const PUT = update("replace");
+
+/** Delete User: 204; the audit trail stays. */
+export const DELETE = route<Params>(async (req, { envID, userID }) => {
+  const actor = await actorFromRequest(req);
+  const { id: envId } = await requireEnvironment(envID);
+  await deleteUser(actor, envId, userID);
+  return new Response(null, { status: 204 });
+});
+
+export const { HEAD, OPTIONS } = otherMethods({ GET, POST, PUT, PATCH, DELETE });

@@ -9,6 +9,10 @@ import { Alert } from "@/components/ui/alert";
 import { reach, reaches } from "@/lib/access";
 import { UserPasswordActions } from "@/components/user-password-actions";
 import { forcePasswordChangeAction, resendVerificationAction, setPasswordAction } from "./password-actions";
+import { deleteUserAction, moveUserAction, setUserEnabledAction, updateUserAction } from "./actions";
+import { listPopulations } from "@/lib/environments";
+import { ResourceForm, type FieldSpec } from "@/components/console/resource-form";
+import { DeleteButton } from "@/components/console/confirm-button";
 
 function Row({ label, value }: { label: string; value: React.ReactNode }) {
   const empty = value === undefined || value === null || value === "";
@@ -42,6 +46,22 @@ export default async function UserPage({
   };
   const s = (k: string) => (typeof u[k] === "string" ? (u[k] as string) : undefined);
   const base = `/console/environments/${env.id}/users`;
+  // Convenience only: every action checks role, scope and the user's own roles again.
+  const writeReach = reach(actor, "users:write", env.id);
+  const canWrite = reaches(writeReach, u.population.id);
+  const moveTargets = canWrite ? (await listPopulations(actor, env.id)).filter((p) => reaches(writeReach, p.id)) : [];
+  const editFields: FieldSpec[] = [
+    { name: "username", label: "Username", defaultValue: u.username, required: true },
+    { name: "email", label: "Email", defaultValue: u.email ?? "" },
+    { name: "name.given", label: "Given name", defaultValue: u.name?.given ?? "" },
+    { name: "name.family", label: "Family name", defaultValue: u.name?.family ?? "" },
+    { name: "nickname", label: "Nickname", defaultValue: s("nickname") ?? "" },
+    { name: "title", label: "Title", defaultValue: s("title") ?? "" },
+    { name: "primaryPhone", label: "Primary phone", defaultValue: s("primaryPhone") ?? "" },
+    { name: "mobilePhone", label: "Mobile phone", defaultValue: s("mobilePhone") ?? "" },
+    { name: "locale", label: "Locale", defaultValue: s("locale") ?? "" },
+    { name: "externalId", label: "External id", defaultValue: s("externalId") ?? "" },
+  ];
   return (
     <>
       <PageHeader
@@ -131,6 +151,37 @@ export default async function UserPage({
                 hasEmail={!!u.email}
                 passwordStatus={d.password.status}
               />
+            </CardContent>
+          </Card>
+        )}
+        {canWrite && (
+          <Card className="lg:col-span-2" data-testid="user-manage">
+            <CardHeader>
+              <CardTitle>Edit user</CardTitle>
+            </CardHeader>
+            <CardContent className="space-y-8">
+              <ResourceForm action={updateUserAction.bind(null, env.id, u.id)} fields={editFields} submitLabel="Save changes" pendingLabel="Saving…" testId="edit-user" />
+              <div className="grid gap-8 border-t border-slate-100 pt-6 sm:grid-cols-3">
+                <ResourceForm
+                  action={moveUserAction.bind(null, env.id, u.id)}
+                  fields={[{ name: "population", label: "Move to population", type: "select", defaultValue: u.population.id, options: moveTargets.map((p) => ({ value: p.id, label: p.name })) }]}
+                  submitLabel="Move"
+                  pendingLabel="Moving…"
+                  variant="secondary"
+                  testId="move-user"
+                />
+                <ResourceForm
+                  action={setUserEnabledAction.bind(null, env.id, u.id, !u.enabled)}
+                  fields={[]}
+                  submitLabel={u.enabled ? "Disable user" : "Enable user"}
+                  pendingLabel="Saving…"
+                  variant="secondary"
+                  testId="enable-user"
+                />
+                <div>
+                  <DeleteButton action={deleteUserAction.bind(null, env.id, u.id)} label={`Delete user ${u.username}`} confirmText={`Delete the user ${u.username}? This cannot be undone; the audit trail stays.`} />
+                </div>
+              </div>
             </CardContent>
           </Card>
         )}
