@@ -197,6 +197,20 @@ describe("POST /environments/{envID}/userImportJobs/{jobID}/undo", () => {
     }
   });
 
+  it("reports users deleted or patched through the API since the job, and leaves them so", async () => {
+    const t = tag();
+    const job = await runJob(`username,title\nundo-x1-${t},a\nundo-x2-${t},a\nundo-x3-${t},a\n`);
+    const [x1, x2] = [(await user(`undo-x1-${t}`))!, (await user(`undo-x2-${t}`))!];
+    expect((await call("DELETE", `${envPath}/users/${x1.id}`)).status).toBe(204);
+    const patched = await call("PATCH", `${envPath}/users/${x2.id}`, token, JSON.stringify({ title: "b" }), "application/json");
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const undone = await undo(job.id);
+    expect(undone.job.counts).toMatchObject({ total: 3, deleted: 1, failed: 2 });
+    expect(undone.report.map((r) => [r.username, r.code]).sort()).toEqual([[null, "NOT_FOUND"], [`undo-x2-${t}`, "CHANGED_SINCE"]].sort());
+    expect((await user(`undo-x2-${t}`))!.title).toBe("b");
+    expect(await user(`undo-x3-${t}`)).toBeUndefined();
+  });
+
   it("completes at once with nothing to do for a job that wrote no user", async () => {
     const t = tag();
     const failing = await runJob(`username,email\nundo-bad-${t},not-an-email\n`);
