@@ -42,4 +42,10 @@ test("job page: Undo shows its counts, asks first, and deletes the users the job
   await page.getByRole("link", { name: /^job / }).click();
   await expect(page.getByText(/Undone by/)).toBeVisible();
   await expect(page.getByRole("button", { name: /^Undo/ })).toHaveCount(0);
+
+  // Both jobs are listed on the bulk import page, each linking to its page.
+  await page.goto(`/console/environments/${E2E.demoEnvId}/imports/new`);
+  const recent = page.getByRole("table", { name: "Recent jobs" });
+  await expect(recent.getByRole("link", { name: `Undo ${prefix}.csv` })).toBeVisible();
+  await expect(recent.getByRole("link", { name: `Import ${prefix}.csv` })).toBeVisible();
 });
