@@ -17,6 +17,7 @@ const SERVER_SUITES = [
   "test/cli.test.ts",
   "test/gateway-server.test.ts",
   "test/db-outage.test.ts",
+  "test/undo-server.test.ts",
 ];
 
 // Server suites that measure how fast the server answers while it works: they run last, one

@@ -52,7 +52,7 @@ function positive(v) {
 
 /**
  * @typedef {{ url: string; env: string; authEnv?: string; clientId: string; clientSecret: string; quiet?: boolean }} Connection
- * @typedef {{ id: string; status: string; dryRun: boolean; counts: Record<string, number>; progress: { percent: number; rowsPerSecond: number; estimatedSecondsLeft: number | null; totalRows: number; rowsDone: number }; _links: Record<string, { href: string }> }} Job
+ * @typedef {{ id: string; kind?: string; status: string; dryRun: boolean; counts: Record<string, number>; progress: { percent: number; rowsPerSecond: number; estimatedSecondsLeft: number | null; totalRows: number; rowsDone: number }; _links: Record<string, { href: string }> }} Job
  */
 
 /** The connection options, from flags first, then the environment. @param {Record<string, unknown>} o @returns {Connection} */
@@ -218,6 +218,7 @@ async function follow(c, token, job, bar) {
 /** @param {Job} job */
 function summary(job) {
   const k = job.counts;
+  if (job.kind === "undo") return `undo ${job.status.toLowerCase()}: ${k.total} users, ${k.deleted} deleted, ${k.restored} restored, ${k.failed} left as they are (job ${job.id})`;
   return `${job.dryRun ? "dry run " : ""}${job.status.toLowerCase()}: ${k.total} rows, ${k.created} created, ${k.updated} updated, ${k.skipped} skipped, ${k.failed} failed (job ${job.id})`;
 }
 
@@ -296,7 +297,7 @@ async function jobsCommand(o) {
     process.stdout.write(JSON.stringify(jobs) + "\n");
     return EXIT_OK;
   }
-  const rows = jobs.map((j) => [j.id, j.createdAt.slice(0, 19).replace("T", " "), j.status + (j.dryRun ? " (dry run)" : ""), String(j.counts.total), String(j.counts.created), String(j.counts.updated), String(j.counts.failed), j.fileName ?? ""]);
+  const rows = jobs.map((j) => [j.id, j.createdAt.slice(0, 19).replace("T", " "), j.status + (j.dryRun ? " (dry run)" : j.kind === "undo" ? " (undo)" : ""), String(j.counts.total), String(j.counts.created), String(j.counts.updated), String(j.counts.failed), j.fileName ?? ""]);
   const head = ["JOB", "CREATED (UTC)", "STATUS", "ROWS", "CREATED", "UPDATED", "FAILED", "FILE"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) process.stdout.write(r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd() + "\n");
@@ -307,7 +308,7 @@ async function jobsCommand(o) {
 async function undoCommand(jobId, o) {
   const c = connection(o);
   const token = await accessToken(c);
-  const res = await call(`${c.url}/environments/${c.env}/userImportJobs/${uuid(jobId)}/undo`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const res = await call(`${c.url}/environments/${c.env}/userImportJobs/${jobId}/undo`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
   if (res.status === 404 || res.status === 405) throw new CliError(`cannot undo: ${await apiProblem(res)}`);
   if (res.status !== 202 && res.status !== 200) throw new CliError(`the undo was not started: ${await apiProblem(res)}`);
   const job = await follow(c, token, /** @type {Job} */ (await res.json()), progress(Boolean(o.quiet)));
@@ -350,7 +351,7 @@ withConnection(program.command("jobs").description("list the environment's recen
   async (o) => (process.exitCode = await jobsCommand(o)),
 );
 
-withConnection(program.command("undo").description("undo an import job: delete the users it created, restore those it updated").argument("<jobID>").option("--errors <file>", "write the undo's report (CSV) to this file")).action(
+withConnection(program.command("undo").description("undo an import job: delete the users it created, restore those it updated").argument("<jobID>", "the import job to undo", uuid).option("--errors <file>", "write the undo's report (CSV) to this file")).action(
   async (jobId, o) => (process.exitCode = await undoCommand(jobId, o)),
 );
 

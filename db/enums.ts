@@ -21,6 +21,10 @@ export type ScopeType = (typeof SCOPE_TYPES)[number];
 export const USER_IMPORT_JOB_STATUSES = ["UPLOADING", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED"] as const;
 export type UserImportJobStatus = (typeof USER_IMPORT_JOB_STATUSES)[number];
 
+/** A bulk job imports a file's rows, or undoes an earlier import job. */
+export const USER_IMPORT_JOB_KINDS = ["import", "undo"] as const;
+export type UserImportJobKind = (typeof USER_IMPORT_JOB_KINDS)[number];
+
 /** What a bulk job does with a row whose username is taken: report it, skip it, or update that user. */
 export const ON_CONFLICT = ["fail", "skip", "update"] as const;
 export type UserImportOnConflict = (typeof ON_CONFLICT)[number];

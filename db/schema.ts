@@ -14,7 +14,7 @@ import {
   uuid,
   check,
 } from "drizzle-orm/pg-core";
-import type { BulkFormat, LifecycleStatus, PasswordStatus, RoleName, ScopeType, UserImportJobStatus, UserImportOnConflict } from "./enums";
+import type { BulkFormat, LifecycleStatus, PasswordStatus, RoleName, ScopeType, UserImportJobKind, UserImportJobStatus, UserImportOnConflict } from "./enums";
 
 export * from "./enums";
 
@@ -171,6 +171,15 @@ export const users = pgTable(
     uniqueIndex("users_env_username_uq").on(t.environmentId, sql`lower(${t.username})`),
     index("users_env_population_idx").on(t.environmentId, t.populationId, t.id),
     index("users_env_email_idx").on(t.environmentId, sql`lower(${t.email})`),
+    // The list filter's `sw` (lower(x) LIKE 'prefix%', lib/users/filter.ts) uses these whatever
+    // the database's collation: text_pattern_ops compares bytes, as a prefix match needs.
+    index("users_env_username_pattern_idx").on(t.environmentId, sql`lower(${t.username}) text_pattern_ops`),
+    index("users_env_email_pattern_idx").on(t.environmentId, sql`lower(${t.email}) text_pattern_ops`),
+    // Date filters (createdAt gt ...): without it the first page walks the primary key. Not on
+    // updated_at: every update changes it, and an index on it would make no update HOT.
+    index("users_env_created_idx").on(t.environmentId, t.createdAt),
+    // externalId eq: how a migration finds its source's record again (same expression as filter-sql.ts).
+    index("users_env_external_id_idx").on(t.environmentId, sql`lower(${t.profile} ->> 'externalId')`),
     // The database, not a prior SELECT, guarantees that the population and the identity
     // provider belong to the user's environment: an import is then a single statement.
     foreignKey({
@@ -281,13 +290,56 @@ export const userImportJobs = pgTable(
     updatedCount: integer("updated_count").notNull().default(0),
     skippedCount: integer("skipped_count").notNull().default(0),
     failedCount: integer("failed_count").notNull().default(0),
+    /** `import` (a file's rows) or `undo` (reverses the job named by undoesJobId, issue 14.6). */
+    kind: text("kind").$type<UserImportJobKind>().notNull().default("import"),
+    undoesJobId: uuid("undoes_job_id"),
+    /** An undo's outcome: users it deleted and profiles it restored (refused ones count as failed). */
+    deletedCount: integer("deleted_count").notNull().default(0),
+    restoredCount: integer("restored_count").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [index("user_import_jobs_env_created_idx").on(t.environmentId, t.createdAt), index("user_import_jobs_status_idx").on(t.status)],
+  (t) => [
+    index("user_import_jobs_env_created_idx").on(t.environmentId, t.createdAt),
+    index("user_import_jobs_status_idx").on(t.status),
+    index("user_import_jobs_undoes_idx").on(t.undoesJobId),
+  ],
 );
+
+/**
+ * What a (non dry-run) job wrote, kept so that it can be undone (issue 14.6): one line per user
+ * it created or updated, written in the same transaction as the batch. `before` is the updated
+ * user's replaced attributes; `afterVersion` is the row version (PostgreSQL's xmin) the job left
+ * the user at, so that an undo can tell a user changed since (any later write changes it). No
+ * foreign key to users: the line outlives the user it names.
+ */
+export const userImportChanges = pgTable(
+  "user_import_changes",
+  {
+    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull(),
+    kind: text("kind").$type<"created" | "updated">().notNull(),
+    before: jsonb("before").$type<UserChangeBefore>(),
+    afterVersion: text("after_version"),
+    /** The row number of the file that wrote it, for the undo's report. */
+    rowNumber: integer("row_number"),
+    /** The undo job that deleted or restored this user, so that a later undo (after one was canceled) skips it. */
+    undoneBy: uuid("undone_by"),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.userId] })],
+);
+
+/** The attributes an onConflict=update row may change, as they were before it (see lib/users/update-users.ts). */
+export type UserChangeBefore = {
+  email: string | null;
+  profile: UserProfile;
+  enabled: boolean;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  updatedAt: string;
+};
 
 /** A batch of the job's file: parsed rows as JSON lines, claimed by one process at a time under a lease. */
 export const userImportChunks = pgTable(

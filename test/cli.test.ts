@@ -172,3 +172,57 @@ describe("identity-import jobs", () => {
     noSecret(r);
   });
 });
+
+describe("identity-import undo", () => {
+  const importJson = async (name: string, csv: string) => {
+    const r = await run(["import", write(name, csv), ...connection(), "--json", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { id: string };
+  };
+
+  it("undoes a job: follows the undo job, deletes the users it created and exits 0", async () => {
+    const job = await importJson("undo.csv", `username\n${Array.from({ length: 30 }, (_, i) => `cli-undo-${i}`).join("\n")}\n`);
+    expect((await usernames()).filter((u) => u.startsWith("cli-undo-"))).toHaveLength(30);
+    const r = await run(["undo", job.id, ...connection()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^undo completed: 30 users, 30 deleted, 0 restored, 0 left as they are \(job [0-9a-f-]{36}\)$/m);
+    expect((await usernames()).filter((u) => u.startsWith("cli-undo-"))).toEqual([]);
+    noSecret(r);
+
+    const again = await run(["undo", job.id, ...connection()]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/the undo was not started: 400 INVALID_REQUEST.*already been undone/);
+    const listed = await run(["jobs", ...connection()]);
+    expect(listed.stdout).toContain("COMPLETED (undo)");
+  });
+
+  it("exits 2 and writes the undo's report when users changed since the job are left as they are", async () => {
+    const job = await importJson("undo-changed.csv", "username\ncli-undo-keep\ncli-undo-go\n");
+    const token = await tokenFrom(server.url, ids.admin, ids.worker, ids.workerSecret);
+    const found = await fetch(`${server.url}/environments/${ids.demo}/users?filter=${encodeURIComponent('username eq "cli-undo-keep"')}`, { headers: { authorization: `Bearer ${token}` } });
+    const userId = ((await found.json()) as { _embedded: { users: { id: string }[] } })._embedded.users[0]!.id;
+    const set = await fetch(`${server.url}/environments/${ids.demo}/users/${userId}/password`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.pingidentity.password.set+json" },
+      body: JSON.stringify({ value: "Changed-since-1" }),
+    });
+    expect(set.status).toBe(200);
+    const report = path.join(dir, "undo-report.csv");
+    const r = await run(["undo", job.id, ...connection(), "--errors", report]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/undo completed: 2 users, 1 deleted, 0 restored, 1 left as they are/);
+    expect(fs.readFileSync(report, "utf8")).toMatch(/cli-undo-keep,user,CHANGED_SINCE,/);
+    const left = await usernames();
+    expect(left).toContain("cli-undo-keep");
+    expect(left).not.toContain("cli-undo-go");
+  });
+
+  it("exits 1 for a job id that is no UUID or no job", async () => {
+    const bad = await run(["undo", "nope", ...connection()]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("must be a UUID");
+    const unknown = await run(["undo", randomUUID(), ...connection()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/cannot undo: 404/);
+  });
+});

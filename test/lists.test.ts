@@ -202,6 +202,14 @@ describe("GET users: filter", () => {
     expect(names(await f('username sw "ad" AND email eq "nobody@example.com"'))).toEqual([]);
   });
 
+  it("supports ew, co, or and parentheses (and binding tighter than or)", async () => {
+    expect(names(await f('username ew "DA"'))).toEqual(["ADA"]);
+    expect(names(await f('email co "EXAMPLE.org"'))).toEqual(["adele"]);
+    expect(names(await f('username eq "adam" or username eq "zoë"'))).toEqual(["Adam", "Zoë"]);
+    expect(names(await f('username eq "bad" or username sw "ad" and email ew ".org"'))).toEqual(["adele", "bad"]);
+    expect(names(await f('(username eq "bad" or username sw "ad") and email ew ".com"'))).toEqual(["ADA", "Adam", "bad"]);
+  });
+
   it("pages a filtered list and keeps the filter in the next link", async () => {
     const first = await f('username sw "list-"', { limit: "10" });
     expect(first.body.size).toBe(10);
@@ -216,22 +224,25 @@ describe("GET users: filter", () => {
     for (const filter of [
       "",
       "   ",
-      'username co "a"',
-      'username ew "a"',
-      'nickname eq "a"',
-      'name.given eq "a"',
+      'username gt "a"',
+      'password eq "a"',
+      'accountId eq "a"',
+      'createdAt sw "2026"',
+      'createdAt gt "yesterday"',
+      'enabled eq "maybe"',
       "username eq a",
       "username eq 'a'",
       'username eq "unterminated',
-      'username eq "a" or email eq "b"',
       'username eq "a" and',
       'username eq "a" andemail eq "b"',
-      '(username eq "a")',
+      '(username eq "a"',
+      'username eq "a")',
       'not (username eq "a")',
       'username pr',
       'username eq "a" username eq "b"',
       'username eq "nul\u0000"',
-      Array.from({ length: 11 }, () => 'username sw "a"').join(" and "),
+      Array.from({ length: 51 }, () => 'username sw "a"').join(" and "),
+      "(".repeat(11) + 'username eq "a"' + ")".repeat(11),
     ]) {
       const res = await f(filter);
       const e = expectError(res, 400, "INVALID_DATA");

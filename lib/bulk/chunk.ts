@@ -9,9 +9,11 @@ import { decideImports, type ImportContext, type ImportDecision } from "@/lib/us
 import { prepareCreate, prepareUpdate } from "@/lib/users/import-user";
 import { insertUsersWithAudit, type UserInsert } from "@/lib/users/insert-users";
 import { ConcurrentUserChange, updateUsersWithAudit, type UserUpdate } from "@/lib/users/update-users";
+import { recordJobWrites } from "./changes";
 import { hashForBulk } from "./hashing";
 import type { ClaimedChunk } from "./queue";
 import { decodeChunk } from "./stored-rows";
+import { processUndoChunk } from "./undo";
 
 /**
  * One claimed chunk of a job's file: every row decided by the import's own decision
@@ -54,6 +56,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
   const db = await getDb();
   const [job] = await db.select().from(userImportJobs).where(eq(userImportJobs.id, chunk.jobId));
   if (!job) return false;
+  if (job.kind === "undo") return processUndoChunk(owner, chunk, job);
   if (job.status === "QUEUED") {
     await db
       .update(userImportJobs)
@@ -163,8 +166,13 @@ async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow,
     const skipped = outcomes.filter((o) => o.kind === "skip").length;
 
     if (!job.dryRun) {
-      await insertUsersWithAudit(tx, creates.flatMap((o) => (o.insert ? [o.insert] : [])));
-      await updateUsersWithAudit(tx, updates.flatMap((o) => (o.update ? [o.update] : [])));
+      const inserts = creates.flatMap((o) => (o.insert ? [{ row: o.row, insert: o.insert }] : []));
+      const writes = updates.flatMap((o) => (o.update ? [{ row: o.row, update: o.update }] : []));
+      // Kept for the job's undo, in this transaction (lib/bulk/changes.ts).
+      await recordJobWrites(tx, job.id, inserts.map((c) => ({ id: c.insert.row.id, row: c.row })), writes.map((u) => ({ id: u.update.values.id, row: u.row })), async () => {
+        await insertUsersWithAudit(tx, inserts.map((c) => c.insert));
+        await updateUsersWithAudit(tx, writes.map((u) => u.update));
+      });
     }
 
     if (failures.length) {

@@ -97,6 +97,11 @@ export function onNewJob(fn: Waker): void {
   wake = fn;
 }
 
+/** Tells this process's job worker that a job was queued (an undo, say), so that it starts now. */
+export function wakeJobWorker(): void {
+  wake();
+}
+
 /**
  * Starts a bulk import: checks the actor may import into the environment, then streams the file
  * into the database chunk by chunk (never whole in memory) and queues the job. Per-row access is
@@ -311,9 +316,12 @@ export function toJobResource(job: UserImportJobRow, base: string) {
   const seconds = job.startedAt ? Math.max((end.getTime() - job.startedAt.getTime()) / 1000, 0.001) : 0;
   const rate = seconds > 0 ? job.processedRows / seconds : 0;
   const left = job.totalRows - job.processedRows;
+  const undo = job.kind === "undo";
   return {
     id: job.id,
     environment: { id: job.environmentId },
+    kind: job.kind,
+    undoes: job.undoesJobId ? { id: job.undoesJobId } : null,
     status: job.status,
     format: job.format,
     fileName: job.fileName,
@@ -327,6 +335,8 @@ export function toJobResource(job: UserImportJobRow, base: string) {
       updated: job.updatedCount,
       skipped: job.skippedCount,
       failed: job.failedCount,
+      deleted: job.deletedCount,
+      restored: job.restoredCount,
     },
     progress: {
       rowsDone: job.processedRows,
@@ -343,6 +353,7 @@ export function toJobResource(job: UserImportJobRow, base: string) {
       environment: { href: `${base}/environments/${job.environmentId}` },
       errors: { href: `${self}/errors` },
       cancel: { href: `${self}/cancel` },
+      ...(undo || job.dryRun ? {} : { undo: { href: `${self}/undo` } }),
     },
   };
 }

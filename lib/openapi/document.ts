@@ -113,7 +113,8 @@ const filterParam = {
   name: "filter",
   in: "query",
   required: false,
-  description: 'SCIM-style: `username`, `email`, `population.id` with `eq` or `sw`, joined by `and`, e.g. `username sw "ad"`.',
+  description:
+    'PingOne\'s SCIM filter: `eq`, `sw`, `ew`, `co` on text (case-insensitive), `eq`, `gt`, `ge`, `lt`, `le` on `createdAt` and `updatedAt` (ISO 8601), `eq` on `enabled` (true/false), joined by `and` and `or` with parentheses, e.g. `(username sw "ad" or email ew "@example.com") and enabled eq true`. Attributes: username, email, name.given, name.family, name.middle, name.formatted, name.honorificPrefix, name.honorificSuffix, nickname, title, externalId, address.streetAddress, address.locality, address.region, address.postalCode, address.countryCode, primaryPhone, mobilePhone, locale, preferredLanguage, timezone, enabled, population.id, lifecycle.status, createdAt, updatedAt. Anything else is 400 INVALID_DATA with an INVALID_FILTER detail naming the attribute or operator. At most 50 comparisons, 10 levels of parentheses, 4096 characters.',
   schema: { type: "string" },
 };
 
@@ -361,6 +362,16 @@ const OPS: Record<string, Record<string, Op>> = {
   },
   "/environments/{envID}/userImportJobs/{jobID}/cancel": {
     post: { tag: "Bulk import", summary: "Cancel a job", ok: { "200": { description: "The job", schema: "UserImportJob" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/userImportJobs/{jobID}/undo": {
+    post: {
+      tag: "Bulk import",
+      summary: "Undo a job",
+      description:
+        "Starts a new job (kind undo, with progress, under the jobs API) that deletes the users the job created and restores the attributes of the users it updated. A user changed since the job wrote it, or one the caller may not write (population scope, or roles the caller does not hold), is left as it is and listed in the undo's error report. 400 INVALID_REQUEST for a dry run, a job still running, an undo, or a job already undone. Same roles as starting an import job.",
+      ok: { "202": { description: "The undo job, accepted", schema: "UserImportJob", headers: ["Location"] } },
+      errors: [400, 403, 404],
+    },
   },
   "/environments/{envID}/applications": {
     post: {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BULK_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
+import { BULK_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_KINDS, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
 import { ROLE_LABELS } from "@/lib/access";
 import { DETAIL_CODES, ERROR_CODES } from "@/lib/api/errors";
 import { LOWER_CASE_UUID_RE } from "@/lib/ids";
@@ -213,6 +213,8 @@ export const readinessSchema = z.object({
 export const userImportJobSchema = z.object({
   id: uuid,
   environment: ref,
+  kind: z.enum(USER_IMPORT_JOB_KINDS),
+  undoes: ref.nullable(),
   status: z.enum(USER_IMPORT_JOB_STATUSES),
   format: z.enum(BULK_FORMATS),
   fileName: z.string().nullable(),
@@ -226,6 +228,8 @@ export const userImportJobSchema = z.object({
     updated: z.number().int(),
     skipped: z.number().int(),
     failed: z.number().int(),
+    deleted: z.number().int(),
+    restored: z.number().int(),
   }),
   progress: z.object({
     rowsDone: z.number().int(),
@@ -237,7 +241,7 @@ export const userImportJobSchema = z.object({
   createdAt: timestamp,
   startedAt: timestamp.nullable(),
   finishedAt: timestamp.nullable(),
-  _links: z.object({ self: link, environment: link, errors: link, cancel: link }),
+  _links: z.object({ self: link, environment: link, errors: link, cancel: link, undo: link.optional() }),
 });
 
 /** PingOne's list envelope around `item`s under `_embedded[name]`. */

@@ -32,7 +32,7 @@ export const GET = route<{ envID: string }>(async (req, { envID }) => {
   const limit = parseLimit(url.searchParams.get("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const cursor = url.searchParams.get("cursor");
   const filterText = url.searchParams.get("filter");
-  const filter = filterText !== null ? parseUserFilter(filterText) : [];
+  const filter = filterText !== null ? parseUserFilter(filterText) : null;
   const page = await listUsers(actor, envId, { limit, after: cursor ? decodeCursor(cursor) : null, filter });
 
   const base = apiBase(req);

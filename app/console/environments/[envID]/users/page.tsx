@@ -49,7 +49,7 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
     limit: PAGE_SIZE,
     after,
     search: q || undefined,
-    filter: population ? [{ attribute: "population.id", op: "eq", value: population }] : [],
+    filter: population ? { kind: "cmp", attribute: "population.id", op: "eq", value: population } : null,
   });
   const qs = (extra: Record<string, string | undefined>) => {
     const u = new URLSearchParams();

@@ -345,6 +345,11 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
                 </Table>
               </>
             )}
+            {ended(job) && !job.dryRun && (
+              <a className="block text-sm text-indigo-600 underline" href={`/console/environments/${environmentId}/imports/${job.id}`}>
+                Open the job page (report, undo)
+              </a>
+            )}
             {job.status === "COMPLETED" && job.dryRun && (
               <Button disabled={busy} onClick={() => void importNow(job)}>
                 Import the valid rows now

@@ -1,9 +1,12 @@
 import { reach, reaches } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
-import { maxRows } from "@/lib/bulk/jobs";
+import Link from "next/link";
+import { listImportJobs, maxRows } from "@/lib/bulk/jobs";
 import { getEnvironment, listPopulations } from "@/lib/environments";
 import { PageHeader } from "@/components/console/page-header";
 import { Alert } from "@/components/ui/alert";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { ImportWizard } from "./import-wizard";
 
 /**
@@ -29,10 +32,44 @@ export default async function BulkImportPage({ params }: { params: Promise<{ env
     );
   }
   const pops = (await listPopulations(actor, env.id)).filter((p) => reaches(writeReach, p.id));
+  const jobs = await listImportJobs(actor, env.id, 20);
   return (
     <>
       <PageHeader title="Bulk import" description={`Import a CSV, JSON Lines or JSON file of users into ${env.name}: validate first, then import.`} crumbs={crumbs} />
       <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} maxRows={maxRows()} />
+      {jobs.length > 0 && (
+        <Card className="mt-6">
+          <CardHeader>
+            <CardTitle>Recent jobs</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <Table aria-label="Recent jobs">
+              <THead>
+                <tr>
+                  <TH>Started (UTC)</TH>
+                  <TH>Job</TH>
+                  <TH>Status</TH>
+                  <TH>Rows</TH>
+                </tr>
+              </THead>
+              <TBody>
+                {jobs.map((j) => (
+                  <TR key={j.id}>
+                    <TD>{j.createdAt.toISOString().slice(0, 19).replace("T", " ")}</TD>
+                    <TD>
+                      <Link className="text-indigo-600 underline" href={`/console/environments/${env.id}/imports/${j.id}`}>
+                        {j.kind === "undo" ? "Undo" : j.dryRun ? "Dry run" : "Import"} {j.fileName ?? j.id}
+                      </Link>
+                    </TD>
+                    <TD>{j.status.toLowerCase()}</TD>
+                    <TD>{j.totalRows.toLocaleString()}</TD>
+                  </TR>
+                ))}
+              </TBody>
+            </Table>
+          </CardContent>
+        </Card>
+      )}
     </>
   );
 }
