@@ -10,7 +10,8 @@
 import { execFileSync } from "node:child_process";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settleDirectoryFeeds, resumeStalledDirectoryFeeds } from "@/lib/bulk/directory-source";
+import type { Actor } from "@/lib/access";
+import { listDirectorySources, previewDirectorySource, resumeStalledDirectoryFeeds, settleDirectoryFeeds } from "@/lib/bulk/directory-source";
 import { drainImportJobs } from "@/lib/bulk/worker";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import { Client as Http, expectError, uniqueName, type Json } from "./support/http";
@@ -146,6 +147,43 @@ afterAll(async () => {
   await app?.close();
   await removeSlapd(ldap);
   delete process.env.BULK_DIRECTORY_RETRY_SECONDS;
+});
+
+describe("the wizard's directory choice", () => {
+  const actor = (role: "ENVIRONMENT_ADMIN" | "IDENTITY_DATA_ADMIN" | "IDENTITY_DATA_READ_ONLY", scope: { type: "ENVIRONMENT" } | { type: "POPULATION"; id: string }): Actor => ({
+    type: "USER",
+    id: crypto.randomUUID(),
+    via: "CONSOLE",
+    assignments: [{ role, scopeType: scope.type, scopeId: scope.type === "POPULATION" ? scope.id : D, environmentId: D }],
+  });
+
+  it("lists the LDAP gateways' user types, without any connection detail, for whoever may import", async () => {
+    const sources = await listDirectorySources(actor("IDENTITY_DATA_ADMIN", { type: "ENVIRONMENT" }), D);
+    const ours = sources.find((g) => g.gatewayId === gatewayId)!;
+    expect(ours.userTypes.map((t) => [t.name, t.mapsUsername])).toEqual([["NoMapping", false], ["Org", true]]);
+    expect(JSON.stringify(sources)).not.toContain(ldap.servicePassword);
+    expect(JSON.stringify(sources)).not.toContain(ldap.serviceDn);
+    await expect(listDirectorySources(actor("IDENTITY_DATA_READ_ONLY", { type: "ENVIRONMENT" }), D)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("previews the first entries from the directory, mapped, without a hash, and writes nothing", async () => {
+    const before = await app.countUsers(D);
+    const entries = await previewDirectorySource(actor("IDENTITY_DATA_ADMIN", { type: "POPULATION", id: refs.defaultPopulationId }), D, { gatewayId, userTypeId }, 5);
+    expect(entries).toHaveLength(5);
+    for (const e of entries) {
+      expect(e.dn.endsWith(ORG)).toBe(true);
+      expect(e.user).not.toHaveProperty("password");
+      expect(["copied", "linked", "none"]).toContain(e.password);
+    }
+    expect(entries[0]!.user).toMatchObject({ username: "eng0", email: "eng0@example.com", population: { id: refs.defaultPopulationId } });
+    expect(entries[0]!.password).toBe("copied");
+    expect(JSON.stringify(entries)).not.toMatch(/SSHA/);
+    const secret = await previewDirectorySource(actor("ENVIRONMENT_ADMIN", { type: "ENVIRONMENT" }), D, { gatewayId, userTypeId, filter: "(uid=sec1)" });
+    expect(secret.map((e) => [e.user.username, e.password])).toEqual([["sec1", "linked"]]);
+    expect(await app.countUsers(D)).toBe(before);
+    // Someone who may import into another population only does not read this one's directory.
+    await expect(previewDirectorySource(actor("IDENTITY_DATA_ADMIN", { type: "POPULATION", id: refs.contractorsPopulationId }), D, { gatewayId, userTypeId })).rejects.toMatchObject({ status: 403 });
+  });
 });
 
 describe("a directory job (spec 9.1)", () => {

@@ -1,9 +1,9 @@
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { FilterParser } from "ldapts";
 import { z } from "zod";
 import { getDb, rows } from "@/db";
-import { userImportChunks, userImportJobs, type UserImportJobRow, type UserImportJobSource } from "@/db/schema";
+import { gatewayUserTypes, gateways, userImportChunks, userImportJobs, type UserImportJobRow, type UserImportJobSource } from "@/db/schema";
 import { reach, reaches, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { ApiError, forbidden, invalidData, requestFailed, serviceUnavailable } from "@/lib/api/errors";
 import { parseOrInvalid } from "@/lib/api/validation";
@@ -376,4 +376,38 @@ export async function resumeStalledDirectoryFeeds(): Promise<number> {
   );
   for (const { id } of stalled) startFeed(id);
   return stalled.length;
+}
+
+export type DirectorySourceChoice = {
+  gatewayId: string;
+  gatewayName: string;
+  userTypes: { id: string; name: string; searchBaseDn: string | null; populationId: string | null; mapsUsername: boolean }[];
+};
+
+/**
+ * The environment's LDAP gateways and their user types, as the import wizard offers them (no
+ * connection detail, no secret): for anyone who may import users, not only gateway managers.
+ */
+export async function listDirectorySources(actor: Actor, environmentId: string): Promise<DirectorySourceChoice[]> {
+  requireEnvironmentAccess(actor, "users:write", environmentId);
+  const db = await getDb();
+  const found = await db
+    .select({ gatewayId: gateways.id, gatewayName: gateways.name, userTypeId: gatewayUserTypes.id, userTypeName: gatewayUserTypes.name, searchBaseDn: gatewayUserTypes.searchBaseDn, lookup: gatewayUserTypes.newUserLookup })
+    .from(gateways)
+    .innerJoin(gatewayUserTypes, eq(gatewayUserTypes.gatewayId, gateways.id))
+    .where(and(eq(gateways.environmentId, environmentId), eq(gateways.type, "LDAP")))
+    .orderBy(asc(gateways.name), asc(gatewayUserTypes.name));
+  const byGateway = new Map<string, DirectorySourceChoice>();
+  for (const r of found) {
+    const g = byGateway.get(r.gatewayId) ?? { gatewayId: r.gatewayId, gatewayName: r.gatewayName, userTypes: [] };
+    byGateway.set(r.gatewayId, g);
+    g.userTypes.push({
+      id: r.userTypeId,
+      name: r.userTypeName,
+      searchBaseDn: r.searchBaseDn,
+      populationId: r.lookup?.populationId ?? null,
+      mapsUsername: (r.lookup?.attributeMappings ?? []).some((m) => m.name === "username"),
+    });
+  }
+  return [...byGateway.values()];
 }
