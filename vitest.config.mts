@@ -16,6 +16,7 @@ const SERVER_SUITES = [
   "test/security-console.test.ts",
   "test/cli.test.ts",
   "test/gateway-server.test.ts",
+  "test/directory-server.test.ts",
 ];
 
 // Server suites that measure how fast the server answers while it works: they run last, one
