@@ -31,7 +31,7 @@ export function encodeRow(parsed: ParsedRow): string {
 
 function sourceOf(s: StoredRow): RowSource | undefined {
   if (s.d === undefined) return undefined;
-  return { dn: s.d, password: s.k === "c" ? "copied" : s.k === "l" ? "linked" : "none" };
+  return s.k ? { dn: s.d, password: s.k === "c" ? "copied" : "linked" } : { dn: s.d };
 }
 
 export function decodeChunk(data: string): ParsedRow[] {
