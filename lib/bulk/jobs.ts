@@ -335,7 +335,8 @@ function sourceOf(source: UserImportJobSource | null) {
 /** The job as the API shows it, with its progress (rows done, rows/s, estimated time left). */
 export function toJobResource(job: UserImportJobRow, base: string) {
   const self = `${base}/environments/${job.environmentId}/userImportJobs/${job.id}`;
-  const running = job.status === "RUNNING" || job.status === "QUEUED";
+  const reading = job.status === "UPLOADING" && job.format === "ldap";
+  const running = job.status === "RUNNING" || job.status === "QUEUED" || reading;
   const end = job.finishedAt ?? new Date();
   const seconds = job.startedAt ? Math.max((end.getTime() - job.startedAt.getTime()) / 1000, 0.001) : 0;
   const rate = seconds > 0 ? job.processedRows / seconds : 0;
@@ -366,7 +367,8 @@ export function toJobResource(job: UserImportJobRow, base: string) {
       totalRows: job.totalRows,
       percent: job.totalRows ? Math.floor((job.processedRows / job.totalRows) * 100) : job.status === "COMPLETED" ? 100 : 0,
       rowsPerSecond: Math.round(rate),
-      estimatedSecondsLeft: running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
+      // A directory job's total is not known until the directory has been read.
+      estimatedSecondsLeft: reading ? null : running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
     },
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,

@@ -17,8 +17,19 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import net from "node:net";
 import { Client } from "ldapts";
-import { freePort } from "./server";
+
+/** A free TCP port on the loopback (not ./server's: this module is loaded by the browser tests too, which cannot load that one). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
 
 export const SUFFIX = "dc=example,dc=com";
 export const PEOPLE = `ou=people,${SUFFIX}`;
