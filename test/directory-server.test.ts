@@ -20,6 +20,8 @@ const SMALL_BASE = `ou=small,${SUFFIX}`;
 const BIG_BASE = `ou=big,${SUFFIX}`;
 const SMALL = 1500;
 const BIG = 15000;
+const MID_BASE = `ou=mid,${SUFFIX}`;
+const MID = 8000;
 
 function branch(base: string, name: string, prefix: string, n: number): string {
   const out = [`dn: ${base}\nobjectClass: organizationalUnit\nou: ${name}\n\n`];
@@ -46,7 +48,7 @@ describe.skipIf(driver !== "postgres")("a directory job on two servers", () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(SERVER_BUNDLE)) throw new Error("Run `npm run build` first: `npm test` does it.");
-    ldap = await startSlapd({ ldif: branch(SMALL_BASE, "small", "s", SMALL) + branch(BIG_BASE, "big", "b", BIG) });
+    ldap = await startSlapd({ ldif: branch(SMALL_BASE, "small", "s", SMALL) + branch(BIG_BASE, "big", "b", BIG) + branch(MID_BASE, "mid", "m", MID) });
     db = await freshDatabase({ prefix: "dirscale" });
     sql = db.sql!;
     const env = {
@@ -79,7 +81,7 @@ describe.skipIf(driver !== "postgres")("a directory job on two servers", () => {
     const res = await fetch(`${a.url}/environments/${ids.demo}/gateways`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "Directory", type: "LDAP", servers: [ldap.server], bindDN: ldap.serviceDn, bindPassword: ldap.servicePassword, userTypes: [userType("Small", SMALL_BASE), userType("Big", BIG_BASE)] }),
+      body: JSON.stringify({ name: "Directory", type: "LDAP", servers: [ldap.server], bindDN: ldap.serviceDn, bindPassword: ldap.servicePassword, userTypes: [userType("Small", SMALL_BASE), userType("Big", BIG_BASE), userType("Mid", MID_BASE)] }),
     });
     const gw = (await res.json()) as { id: string; userTypes: { id: string; name: string }[] };
     expect(res.status, JSON.stringify(gw)).toBe(201);
@@ -141,5 +143,29 @@ describe.skipIf(driver !== "postgres")("a directory job on two servers", () => {
     expect(job.counts).toMatchObject({ total: BIG, processed: BIG, created: BIG, failed: 0, passwordsCopied: BIG });
     const [users] = await sql<{ n: number; distinct_names: number }[]>`select count(*)::int as n, count(distinct lower(username))::int as distinct_names from users where username ~ '^b[0-9]+$' and environment_id = ${ids.demo}`;
     expect(users).toEqual({ n: BIG, distinct_names: BIG });
+  }, 300_000);
+
+  it("waits for a directory that goes down mid-read and goes on where it was when it is back", async () => {
+    const res = await start(b, "Mid");
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as Job).id;
+    for (;;) {
+      const [row] = await sql<{ chunks: number }[]>`select chunks_total as chunks from user_import_jobs where id = ${id}`;
+      if (row!.chunks >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await ldap.stop();
+    const [atStop] = await sql<{ total: number; status: string }[]>`select total_rows as total, status from user_import_jobs where id = ${id}`;
+    expect(atStop!.status).toBe("UPLOADING");
+    expect(atStop!.total).toBeLessThan(MID);
+    await new Promise((r) => setTimeout(r, 3000));
+    const [waiting] = await sql<{ status: string }[]>`select status from user_import_jobs where id = ${id}`;
+    expect(waiting!.status).toBe("UPLOADING");
+    await ldap.start();
+    const job = await until(b, id, 240);
+    expect(job.status).toBe("COMPLETED");
+    expect(job.counts).toMatchObject({ total: MID, processed: MID, created: MID, failed: 0 });
+    const [users] = await sql<{ n: number }[]>`select count(*)::int as n from users where username ~ '^m[0-9]+$' and environment_id = ${ids.demo}`;
+    expect(users!.n).toBe(MID);
   }, 300_000);
 });
