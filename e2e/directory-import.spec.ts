@@ -73,3 +73,42 @@ test("bulk import wizard from a directory: preview from slapd, dry run with copi
   expect(content).not.toContain("{SSHA}");
   expect(content).not.toContain(ldap.servicePassword);
 });
+
+test("bulk import wizard with an LDIF file: default mapping, a changetype other than add reported with its DN", async ({ envAdminPage: page }) => {
+  const p = `ldif${Date.now().toString(36)}`;
+  const ldif = [
+    "version: 1",
+    "# exported by hand",
+    "",
+    `dn: uid=${p}-a,ou=people,dc=example,dc=com`,
+    "objectClass: inetOrgPerson",
+    `uid: ${p}-a`,
+    `cn:: ${Buffer.from("Zoë Ünïcode").toString("base64")}`,
+    "sn: Ünïcode",
+    `mail: ${p}-a@exa`,
+    " mple.com",
+    "",
+    `dn: uid=${p}-b,ou=people,dc=example,dc=com`,
+    "changetype: modify",
+    "replace: mail",
+    "mail: b@example.com",
+    "-",
+    "",
+    "dn: ou=people,dc=example,dc=com",
+    "objectClass: organizationalUnit",
+    "ou: people",
+    "",
+  ].join("\n");
+  const wizard = new BulkImportPage(page, E2E.demoEnvId);
+  await wizard.goto();
+  await page.getByLabel("File to import").setInputFiles({ name: `${p}.ldif`, mimeType: "text/ldif", buffer: Buffer.from(ldif, "utf8") });
+  await expect(page.getByLabel("Map the entries by")).toHaveValue("");
+  await page.getByRole("button", { name: "Validate (dry run)" }).click();
+  await expect(wizard.jobTitle()).toContainText("completed", { timeout: 60_000 });
+  await expect(wizard.count("Rows")).toHaveText("2");
+  await expect(wizard.count("Valid")).toHaveText("1");
+  await expect(wizard.count("Failed")).toHaveText("1");
+  await expect(wizard.errorRows()).toHaveCount(1);
+  await expect(wizard.errorRows().first()).toContainText(`changetype: modify`);
+  await expect(wizard.errorRows().first()).toContainText(`DN: uid=${p}-b,ou=people,dc=example,dc=com`);
+});
