@@ -18,6 +18,7 @@ const SERVER_SUITES = [
   "test/gateway-server.test.ts",
   "test/db-outage.test.ts",
   "test/undo-server.test.ts",
+  "test/directory-server.test.ts",
 ];
 
 // Server suites that measure how fast the server answers while it works: they run last, one

@@ -29,5 +29,9 @@ export type UserImportJobKind = (typeof USER_IMPORT_JOB_KINDS)[number];
 export const ON_CONFLICT = ["fail", "skip", "update"] as const;
 export type UserImportOnConflict = (typeof ON_CONFLICT)[number];
 
-export const BULK_FORMATS = ["csv", "ndjson", "json"] as const;
+export const BULK_FORMATS = ["csv", "ndjson", "json", "ldif"] as const;
 export type BulkFormat = (typeof BULK_FORMATS)[number];
+
+/** What a job reads its rows from: a file in one of the formats, or a live directory (spec 9.1). */
+export const JOB_FORMATS = [...BULK_FORMATS, "ldap"] as const;
+export type JobFormat = (typeof JOB_FORMATS)[number];

@@ -14,7 +14,7 @@ import {
   uuid,
   check,
 } from "drizzle-orm/pg-core";
-import type { BulkFormat, LifecycleStatus, PasswordStatus, RoleName, ScopeType, UserImportJobKind, UserImportJobStatus, UserImportOnConflict } from "./enums";
+import type { JobFormat, LifecycleStatus, PasswordStatus, RoleName, ScopeType, UserImportJobKind, UserImportJobStatus, UserImportOnConflict } from "./enums";
 
 export * from "./enums";
 
@@ -276,8 +276,10 @@ export const userImportJobs = pgTable(
     environmentId: uuid("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
     actorType: text("actor_type").$type<"USER" | "APPLICATION">().notNull(),
     actorId: uuid("actor_id").notNull(),
-    format: text("format").$type<BulkFormat>().notNull(),
+    format: text("format").$type<JobFormat>().notNull(),
     fileName: text("file_name"),
+    /** Where the rows come from when not only the file (spec 9): the directory a job pages through, or the user type an LDIF file is mapped by. */
+    source: jsonb("source").$type<UserImportJobSource>(),
     dryRun: boolean("dry_run").notNull().default(false),
     onConflict: text("on_conflict").$type<UserImportOnConflict>().notNull().default("fail"),
     defaultPopulationId: uuid("default_population_id"),
@@ -296,6 +298,11 @@ export const userImportJobs = pgTable(
     /** An undo's outcome: users it deleted and profiles it restored (refused ones count as failed). */
     deletedCount: integer("deleted_count").notNull().default(0),
     restoredCount: integer("restored_count").notNull().default(0),
+    /** Directory and LDIF rows (spec 9.1): users created with their directory hash, and users created linked to the gateway. */
+    passwordsCopiedCount: integer("passwords_copied_count").notNull().default(0),
+    linkedCount: integer("linked_count").notNull().default(0),
+    /** Why a job FAILED as a whole (the directory stayed unreachable), in words an administrator can act on. */
+    failure: jsonb("failure").$type<{ code: string; message: string }>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
@@ -383,6 +390,9 @@ export const userImportKeys = pgTable(
 );
 
 export type UserImportJobRow = typeof userImportJobs.$inferSelect;
+
+/** A directory job's source (spec 9.1), or an LDIF file's user type (9.2). */
+export type UserImportJobSource = { type: "LDAP" | "LDIF"; gatewayId: string; userTypeId: string; filter?: string | null };
 
 // ---------------------------------------------------------------------------------------------
 // Verification email and password operations (issue 5, spec 3.4 and 4).

@@ -78,7 +78,7 @@ describe("POST /environments/{envID}/userImportJobs", () => {
     expect(created.status).toBe("QUEUED");
     expect(created.counts.total).toBe(5);
     expect(job.status).toBe("COMPLETED");
-    expect(job.counts).toEqual({ total: 5, processed: 5, created: 3, updated: 0, skipped: 0, failed: 2, deleted: 0, restored: 0 });
+    expect(job.counts).toEqual({ total: 5, processed: 5, created: 3, updated: 0, skipped: 0, failed: 2, deleted: 0, restored: 0, passwordsCopied: 0, linked: 0 });
     expect(job.progress).toMatchObject({ rowsDone: 5, totalRows: 5, percent: 100, estimatedSecondsLeft: 0 });
     expect(await app.countUsers(FIXED.demoEnvId)).toBe(before + 3);
     expect(errors).toEqual([

@@ -12,6 +12,7 @@ import { ConcurrentUserChange, updateUsersWithAudit, type UserUpdate } from "@/l
 import { recordJobWrites } from "./changes";
 import { hashForBulk } from "./hashing";
 import type { ClaimedChunk } from "./queue";
+import type { RowSource } from "./parse";
 import { decodeChunk } from "./stored-rows";
 import { processUndoChunk } from "./undo";
 
@@ -87,7 +88,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
   };
   // Rows the file itself made unreadable fail as they are; the others are decided.
   const unreadable: Outcome[] = [];
-  const readable: { row: number; body: unknown }[] = [];
+  const readable: { row: number; body: unknown; source?: RowSource }[] = [];
   for (const p of parsed) {
     if ("body" in p) readable.push(p);
     else {
@@ -100,7 +101,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
     try {
       const decisions = await decideImports(db, ctx, readable.map((r) => r.body));
       const outcomes = await outcomesOf(ctx, job, readable, decisions);
-      return await commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length);
+      return await commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable));
     } catch (err) {
       // A username taken meanwhile by someone else (an API import, another job), a user changed
       // under an update, or two jobs' batches crossing: decide again against the database as it is now.
@@ -117,30 +118,30 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
  * later ones are duplicates in the file (rule 8, judged against the file as well as the
  * environment); then the writes of the creates and updates that remain (none in a dry run).
  */
-async function outcomesOf(ctx: ImportContext, job: UserImportJobRow, readable: { row: number }[], decisions: ImportDecision[]): Promise<Outcome[]> {
+async function outcomesOf(ctx: ImportContext, job: UserImportJobRow, readable: { row: number; source?: RowSource }[], decisions: ImportDecision[]): Promise<Outcome[]> {
   const firstRow = new Map<string, number>();
-  const pending: { row: number; decision: ImportDecision }[] = [];
+  const pending: { row: number; decision: ImportDecision; i: number }[] = [];
   const outcomes: Outcome[] = [];
   decisions.forEach((decision, i) => {
     const row = readable[i]!.row;
     if (decision.key !== null) {
       const earlier = firstRow.get(decision.key);
       if (earlier !== undefined) {
-        outcomes.push({ kind: "fail", row, username: decision.username, key: null, failure: duplicateInFile(row, decision.username, earlier) });
+        outcomes.push({ kind: "fail", row, username: decision.username, key: null, failure: namingEntry(duplicateInFile(row, decision.username, earlier), readable[i]!.source) });
         return;
       }
       firstRow.set(decision.key, row);
     }
-    pending.push({ row, decision });
+    pending.push({ row, decision, i });
   });
 
   let next = 0;
   const settle = async () => {
     while (next < pending.length) {
-      const { row, decision: d } = pending[next++]!;
+      const { row, decision: d, i } = pending[next++]!;
       const auditDetails = { jobId: job.id, row };
       const username = d.username;
-      if (d.kind === "fail") outcomes.push({ kind: "fail", row, username, key: d.key, failure: failureOf(row, username, d.error) });
+      if (d.kind === "fail") outcomes.push({ kind: "fail", row, username, key: d.key, failure: namingEntry(failureOf(row, username, d.error), readable[i]!.source) });
       else if (d.kind === "skip") outcomes.push({ kind: "skip", row, username, key: d.key });
       else if (d.kind === "update") outcomes.push({ kind: "update", row, username, key: d.key, update: job.dryRun ? null : prepareUpdate(ctx, d.plan, { auditDetails }) });
       else outcomes.push({ kind: "create", row, username, key: d.key, insert: job.dryRun ? null : (await prepareCreate(ctx, d.plan, { hash: hashForBulk, auditDetails })).insert });
@@ -150,8 +151,28 @@ async function outcomesOf(ctx: ImportContext, job: UserImportJobRow, readable: {
   return outcomes;
 }
 
+/** A directory or LDIF row's error names its entry (spec 9.1, 9.2). */
+function namingEntry(failure: Failure, source: RowSource | undefined): Failure {
+  if (!source?.dn) return failure;
+  return { ...failure, message: `${failure.message} (DN: ${source.dn.slice(0, 512)})` };
+}
+
+/** Directory and LDIF rows: what became of each row's password, for the counts of the users created. */
+function passwordsOf(readable: { row: number; source?: RowSource }[]): Map<number, "copied" | "linked"> {
+  const out = new Map<number, "copied" | "linked">();
+  for (const r of readable) if (r.source?.password === "copied" || r.source?.password === "linked") out.set(r.row, r.source.password);
+  return out;
+}
+
 /** The chunk's one transaction: usernames claimed in the file, users, errors, progress. */
-async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow, all: Outcome[], rowCount: number): Promise<boolean> {
+async function commit(
+  owner: string,
+  chunk: ClaimedChunk,
+  job: UserImportJobRow,
+  all: Outcome[],
+  rowCount: number,
+  passwords: ReadonlyMap<number, "copied" | "linked"> = new Map(),
+): Promise<boolean> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [held] = rows<{ done: boolean; lease_owner: string | null }>(
@@ -164,6 +185,8 @@ async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow,
     const creates = outcomes.flatMap((o) => (o.kind === "create" ? [o] : []));
     const updates = outcomes.flatMap((o) => (o.kind === "update" ? [o] : []));
     const skipped = outcomes.filter((o) => o.kind === "skip").length;
+    const copied = creates.filter((o) => passwords.get(o.row) === "copied").length;
+    const linked = creates.filter((o) => passwords.get(o.row) === "linked").length;
 
     if (!job.dryRun) {
       const inserts = creates.flatMap((o) => (o.insert ? [{ row: o.row, insert: o.insert }] : []));
@@ -195,6 +218,8 @@ async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow,
         updated_count = updated_count + ${updates.length},
         skipped_count = skipped_count + ${skipped},
         failed_count = failed_count + ${failures.length},
+        passwords_copied_count = passwords_copied_count + ${copied},
+        linked_count = linked_count + ${linked},
         updated_at = now(),
         status = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then 'COMPLETED' else status end,
         finished_at = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then now() else finished_at end

@@ -5,13 +5,14 @@ import { getDb, rows } from "@/db";
 /**
  * An upload whose server died mid-file never reaches QUEUED: after an hour it is marked FAILED
  * and its stored chunks are dropped (its rows were never imported: a job runs only once whole).
+ * A directory job is no upload: another server takes over its reading (directory-source.ts).
  */
 export async function expireStaleUploads(maxAgeSeconds = 3600): Promise<void> {
   const db = await getDb();
   await db.transaction(async (tx) => {
     const stale = rows<{ id: string }>(
       await tx.execute(sql`update user_import_jobs set status = 'FAILED', finished_at = now(), updated_at = now()
-        where status = 'UPLOADING' and created_at < now() - ${`${maxAgeSeconds} seconds`}::interval returning id`),
+        where status = 'UPLOADING' and format <> 'ldap' and created_at < now() - ${`${maxAgeSeconds} seconds`}::interval returning id`),
     );
     for (const { id } of stale) await tx.execute(sql`delete from user_import_chunks where job_id = ${id}`);
   });

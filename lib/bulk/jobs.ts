@@ -10,8 +10,10 @@ import {
   userImportErrors,
   userImportJobs,
   type UserImportJobRow,
+  type UserImportJobSource,
   type UserImportOnConflict,
 } from "@/db/schema";
+import { entryMappingOf, loadSourceUserType } from "./source-user-type";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
@@ -37,6 +39,8 @@ export type JobOptions = {
   fileName: string | null;
   /** CSV: the attribute path of each header column (null: ignored), applied as the file is read. */
   columns?: (string | null)[] | null;
+  /** LDIF (spec 9.2): the gateway user type whose attribute mappings (and gateway link) map the entries; null: the default mapping. */
+  userTypeId?: string | null;
 };
 
 export { ON_CONFLICT };
@@ -75,6 +79,9 @@ export function parseJobOptions(fields: Record<string, string | undefined>, form
   const columns = parseColumns(fields.columns);
   if (columns.problem) problems.push({ code: "INVALID_VALUE", target: "columns", message: columns.problem });
   else if (columns.columns && format !== "csv") problems.push({ code: "INVALID_VALUE", target: "columns", message: "columns maps the header of a CSV file: send it with a CSV file only." });
+  const userTypeId = fields.userTypeId?.trim() || null;
+  if (userTypeId !== null && !isUuid(userTypeId)) problems.push({ code: "INVALID_VALUE", target: "userTypeId", message: "userTypeId must be a UUID." });
+  else if (userTypeId !== null && format !== "ldif") problems.push({ code: "INVALID_VALUE", target: "userTypeId", message: "userTypeId maps the entries of an LDIF file: send it with an LDIF file only." });
   const pop = fields.defaultPopulationId?.trim() || null;
   if (pop !== null && !isUuid(pop)) {
     problems.push({ code: "INVALID_VALUE", target: "defaultPopulationId", message: "defaultPopulationId must be a UUID." });
@@ -87,6 +94,7 @@ export function parseJobOptions(fields: Record<string, string | undefined>, form
     defaultPopulationId: pop?.toLowerCase() ?? null,
     fileName: fields.fileName ?? null,
     columns: columns.columns,
+    userTypeId: userTypeId?.toLowerCase() ?? null,
   };
 }
 
@@ -118,6 +126,10 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     if (!pop) throw invalidData([{ code: "INVALID_VALUE", target: "defaultPopulationId", message: "No population with this id exists in the environment." }]);
   }
 
+  // An LDIF file mapped by a user type: its mappings and population, and its gateway for the users linked.
+  const userType = options.format === "ldif" && options.userTypeId ? await loadSourceUserType(environmentId, options.userTypeId, null, { gateway: "userTypeId", userType: "userTypeId" }) : null;
+  const ldif = options.format === "ldif" && userType ? entryMappingOf(userType) : null;
+
   const id = uuidv7();
   await db.insert(userImportJobs).values({
     id,
@@ -126,6 +138,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     actorId: actor.id,
     format: options.format,
     fileName: options.fileName?.slice(0, 255) ?? null,
+    source: userType ? { type: "LDIF", gatewayId: userType.gateway.id, userTypeId: userType.userType.id } : null,
     dryRun: options.dryRun,
     onConflict: options.onConflict,
     defaultPopulationId: options.defaultPopulationId,
@@ -150,7 +163,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
       writing.catch(() => {});
       lines = [];
     };
-    for await (const r of parseRows(options.format, file, { columns: options.columns })) {
+    for await (const r of parseRows(options.format, file, { columns: options.columns, ldif })) {
       if (++rows > limit) {
         throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message: `The file has more than ${limit.toLocaleString("en")} rows: split it.` }]);
       }
@@ -222,6 +235,7 @@ export async function importFromDryRun(
         actorId: actor.id,
         format: dry.format,
         fileName: dry.fileName,
+        source: dry.source,
         dryRun: false,
         onConflict: options.onConflict,
         defaultPopulationId: dry.defaultPopulationId,
@@ -308,10 +322,21 @@ export async function* importErrors(actor: Actor, environmentId: string, jobId: 
   }
 }
 
+function sourceOf(source: UserImportJobSource | null) {
+  if (!source) return null;
+  return {
+    type: source.type,
+    gateway: { id: source.gatewayId },
+    userType: { id: source.userTypeId },
+    ...(source.type === "LDAP" ? { filter: source.filter ?? null } : {}),
+  };
+}
+
 /** The job as the API shows it, with its progress (rows done, rows/s, estimated time left). */
 export function toJobResource(job: UserImportJobRow, base: string) {
   const self = `${base}/environments/${job.environmentId}/userImportJobs/${job.id}`;
-  const running = job.status === "RUNNING" || job.status === "QUEUED";
+  const reading = job.status === "UPLOADING" && job.format === "ldap";
+  const running = job.status === "RUNNING" || job.status === "QUEUED" || reading;
   const end = job.finishedAt ?? new Date();
   const seconds = job.startedAt ? Math.max((end.getTime() - job.startedAt.getTime()) / 1000, 0.001) : 0;
   const rate = seconds > 0 ? job.processedRows / seconds : 0;
@@ -325,6 +350,7 @@ export function toJobResource(job: UserImportJobRow, base: string) {
     status: job.status,
     format: job.format,
     fileName: job.fileName,
+    source: sourceOf(job.source),
     dryRun: job.dryRun,
     onConflict: job.onConflict,
     defaultPopulation: job.defaultPopulationId ? { id: job.defaultPopulationId } : null,
@@ -337,13 +363,17 @@ export function toJobResource(job: UserImportJobRow, base: string) {
       failed: job.failedCount,
       deleted: job.deletedCount,
       restored: job.restoredCount,
+      passwordsCopied: job.passwordsCopiedCount,
+      linked: job.linkedCount,
     },
+    failure: job.failure ?? null,
     progress: {
       rowsDone: job.processedRows,
       totalRows: job.totalRows,
       percent: job.totalRows ? Math.floor((job.processedRows / job.totalRows) * 100) : job.status === "COMPLETED" ? 100 : 0,
       rowsPerSecond: Math.round(rate),
-      estimatedSecondsLeft: running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
+      // A directory job's total is not known until the directory has been read.
+      estimatedSecondsLeft: reading ? null : running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
     },
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,

@@ -13,10 +13,10 @@ export const ON_CONFLICT_LABELS: Record<UserImportOnConflict, string> = {
   update: "Update the user's profile, email and flags (never the password)",
 };
 
-/** The format a file's name says it has: .csv, .ndjson or .jsonl, .json; null for any other. */
+/** The format a file's name says it has: .csv, .ndjson or .jsonl, .json, .ldif; null for any other. */
 export function formatOfFileName(name: string | undefined): BulkFormat | null {
   const ext = name?.toLowerCase().match(/\.([a-z]+)$/)?.[1];
-  return ext === "csv" ? "csv" : ext === "ndjson" || ext === "jsonl" ? "ndjson" : ext === "json" ? "json" : null;
+  return ext === "csv" ? "csv" : ext === "ndjson" || ext === "jsonl" ? "ndjson" : ext === "json" ? "json" : ext === "ldif" ? "ldif" : null;
 }
 
 const ACTIVE: readonly UserImportJobStatus[] = ["UPLOADING", "QUEUED", "RUNNING"];

@@ -5,6 +5,8 @@ import type { BulkFormat } from "@/db/enums";
 import { invalidData, type DetailCode } from "@/lib/api/errors";
 import { BOOLEAN_ATTRIBUTE_PATHS } from "@/lib/users/attributes";
 import { columnPath } from "./columns";
+import { entryRow, isPersonEntry, type EntryMapping } from "./entry-rows";
+import { readLdif } from "@/lib/ldif/reader";
 
 /**
  * Streaming readers of a bulk file: CSV (header of attribute paths), JSON Lines, or a JSON array
@@ -21,7 +23,16 @@ export type RowProblem = { code: DetailCode; target: string; message: string };
  * `body` is whatever JSON value the row holds: a row that is valid JSON but no object is judged by
  * the import's own rule 4, as the API judges such a body.
  */
-export type ParsedRow = { row: number; body: unknown } | { row: number; problem: RowProblem; username?: string };
+export type ParsedRow =
+  | { row: number; body: unknown; source?: RowSource }
+  | { row: number; problem: RowProblem; username?: string; source?: RowSource };
+
+/**
+ * Where a directory or LDIF row came from (spec 9): its entry's DN, named by its error rows, and
+ * what became of the entry's password (copied: userPassword as password.value; linked:
+ * password.external.gateway), counted for the users the job creates.
+ */
+export type RowSource = { dn: string | null; password?: "copied" | "linked" | "none" };
 
 /** The longest a single row may be: a body is at most a few KB (spec 2.1's profile limit is 16 KB). */
 export const MAX_ROW_BYTES = 64 * 1024;
@@ -31,6 +42,8 @@ const PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 const fileError = (message: string) => invalidData([{ code: "INVALID_VALUE", target: "file", message }]);
 
 export type ParseOptions = {
+  /** LDIF only: how an entry becomes a body (a user type's mappings and link, or the default mapping). */
+  ldif?: EntryMapping | null;
   /**
    * CSV only: the attribute path of each column of the header, in order (null: ignore the
    * column), instead of the header's own names. How the console wizard maps a file's columns.
@@ -42,6 +55,7 @@ export function parseRows(format: BulkFormat, input: Readable | AsyncIterable<Ui
   const source = input instanceof Readable ? input : Readable.from(input);
   if (format === "csv") return csvRows(source, options.columns ?? null);
   if (format === "ndjson") return ndjsonRows(source);
+  if (format === "ldif") return ldifRows(source, options.ldif ?? null);
   return jsonArrayRows(source);
 }
 
@@ -271,4 +285,20 @@ async function* jsonArrayRows(source: Readable): AsyncGenerator<ParsedRow> {
     }
   }
   if (state !== "end") throw bad();
+}
+
+/**
+ * An LDIF file (spec 9.2), entry by entry through the streaming reader: each person entry mapped
+ * as a directory entry is (entry-rows.ts), numbered by its record's first line; a record the
+ * reader refuses (another changetype, a value by URL) is an error row naming its DN.
+ */
+async function* ldifRows(source: Readable, mapping: EntryMapping | null): AsyncGenerator<ParsedRow> {
+  for await (const item of readLdif(source)) {
+    if (item.type === "error") {
+      const where = item.dn ? ` (DN: ${item.dn.slice(0, 512)})` : "";
+      yield { row: item.line, problem: { code: "INVALID_VALUE", target: "entry", message: item.message + where }, source: { dn: item.dn } };
+      continue;
+    }
+    if (isPersonEntry(item.attributes)) yield entryRow(item.line, item.dn, item.attributes, mapping);
+  }
 }

@@ -5,7 +5,8 @@ import { getDb, rows } from "@/db";
 /**
  * The bulk jobs' work queue: stored chunks of a job's file, claimed one at a time under a lease
  * (FOR UPDATE SKIP LOCKED), so that any number of processes can work one database's jobs. A
- * process that dies leaves its chunk to be claimed again once the lease runs out.
+ * process that dies leaves its chunk to be claimed again once the lease runs out. A directory
+ * job's chunks are worked while its feeder is still reading the directory (directory-source.ts).
  */
 export type ClaimedChunk = { jobId: string; seq: number; data: string; attempts: number };
 
@@ -19,7 +20,7 @@ export async function claimChunk(owner: string): Promise<ClaimedChunk | null> {
     from (
       select c2.job_id, c2.seq from user_import_chunks c2
       join user_import_jobs j on j.id = c2.job_id
-      where not c2.done and j.status in ('QUEUED', 'RUNNING')
+      where not c2.done and (j.status in ('QUEUED', 'RUNNING') or (j.status = 'UPLOADING' and j.format = 'ldap'))
         and (c2.lease_expires_at is null or c2.lease_expires_at < now())
       order by j.created_at, c2.job_id, c2.seq
       limit 1

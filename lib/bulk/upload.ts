@@ -66,6 +66,9 @@ const FORMAT_OF_TYPE: Record<string, BulkFormat> = {
   "application/jsonl": "ndjson",
   "application/x-jsonlines": "ndjson",
   "application/json": "json",
+  "text/ldif": "ldif",
+  "text/x-ldif": "ldif",
+  "application/ldif": "ldif",
 };
 
 export async function uploadSource(req: Request, type: string | null): Promise<UploadSource> {
@@ -79,7 +82,7 @@ export async function uploadSource(req: Request, type: string | null): Promise<U
     return { file: capped(Readable.fromWeb(req.body as import("node:stream/web").ReadableStream), limit), format: FORMAT_OF_TYPE[type], fields: query };
   }
   if (type !== "multipart/form-data") {
-    throw new ApiError(415, "INVALID_REQUEST", "Unsupported Content-Type: send multipart/form-data with a file, or a text/csv, application/x-ndjson or application/json body.");
+    throw new ApiError(415, "INVALID_REQUEST", "Unsupported Content-Type: send multipart/form-data with a file, or a text/csv, application/x-ndjson, application/json or text/ldif body.");
   }
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
@@ -118,4 +121,55 @@ export async function uploadSource(req: Request, type: string | null): Promise<U
     body.on("error", (err) => bb.destroy(err));
     body.pipe(bb);
   });
+}
+
+/**
+ * An application/json body is either a file (a JSON array of bodies) or a directory job
+ * (`{source: {type: "LDAP", ...}}`, spec 9.1): told apart by its first character, without reading
+ * a file whole. A directory job's body (an object, at most 64 KB) comes back parsed; a file comes
+ * back as a request whose body is the whole stream again.
+ */
+export async function jsonJobOrFile(req: Request): Promise<{ job: unknown } | { file: Request }> {
+  if (!req.body) throw invalidRequest("The request has no body: send the file.");
+  const reader = req.body.getReader();
+  const seen: Uint8Array[] = [];
+  let first: number | undefined;
+  while (first === undefined) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen.push(value);
+    first = value.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  }
+  if (first === 0x7b /* { */) {
+    let size = seen.reduce((n, c) => n + c.byteLength, 0);
+    for (;;) {
+      if (size > 64 * 1024) {
+        await reader.cancel().catch(() => {});
+        throw new ApiError(413, "INVALID_REQUEST", "The body is larger than 64 KB.", [{ code: "SIZE_LIMIT_EXCEEDED", target: "body", message: "The body is larger than 64 KB." }]);
+      }
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen.push(value);
+      size += value.byteLength;
+    }
+    try {
+      return { job: JSON.parse(Buffer.concat(seen).toString("utf8")) };
+    } catch {
+      throw invalidRequest("The body is not valid JSON.");
+    }
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of seen) controller.enqueue(c);
+    },
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { file: new Request(req.url, { method: req.method, headers: req.headers, body: rest, duplex: "half" } as RequestInit) };
 }

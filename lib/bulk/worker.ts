@@ -4,9 +4,10 @@ import { databaseDriver } from "@/db";
 import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { log, safeError } from "@/lib/log";
 import { processChunk } from "./chunk";
+import { resumeStalledDirectoryFeeds } from "./directory-source";
 import { expireStaleUploads, purgeFinishedFiles } from "./housekeeping";
 import { onNewJob } from "./jobs";
-import { claimChunk, withLease, type ClaimedChunk } from "./queue";
+import { claimChunk, leaseSeconds, withLease, type ClaimedChunk } from "./queue";
 
 /**
  * The bulk job worker of a process: claims a chunk of some job's file (queue.ts), works it
@@ -112,10 +113,14 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
     void purgeFinishedFiles().catch(() => {});
   }, 60_000);
   janitor.unref();
+  // A directory job whose reading server died is taken over here, once its lease has run out.
+  const feeds = setInterval(() => void resumeStalledDirectoryFeeds().catch(() => {}), (leaseSeconds() * 1000) / 2);
+  feeds.unref();
   return {
     stop: async () => {
       stopped = true;
       clearInterval(janitor);
+      clearInterval(feeds);
       wakeAll();
       await Promise.allSettled(loops);
     },

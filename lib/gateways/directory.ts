@@ -341,6 +341,40 @@ export class Directory {
     });
   }
 
+  /**
+   * Every entry under `baseDn` matching `filter`, a page at a time (Simple Paged Results, RFC
+   * 2696), as the service account: the next page is asked for only when the caller has taken
+   * this one, so memory holds one page whatever the size of the directory. A paged search's
+   * cookie is only good on its own connection, so this one has a connection of its own outside
+   * the pools, closed when the caller stops (the end, an error, or a return from its loop).
+   */
+  async *pages(baseDn: string, filter: string, opts: { pageSize: number; attributes: string[] }): AsyncGenerator<Entry[]> {
+    const conn = await this.openAny();
+    try {
+      const search = conn.client.searchPaginated(baseDn, {
+        scope: "sub",
+        filter,
+        attributes: opts.attributes.length ? opts.attributes : ["1.1"],
+        paged: { pageSize: opts.pageSize },
+      });
+      for (;;) {
+        let page: IteratorResult<{ searchEntries: Entry[] }>;
+        try {
+          page = await search.next();
+        } catch (err) {
+          if (err instanceof ResultCodeError && err.code === 32) throw new DirectoryError("base-not-found", `The base DN ${baseDn} does not exist in the directory.`, 32);
+          if (err instanceof ResultCodeError && err.code === 34) throw new DirectoryError("base-not-found", `The base DN ${baseDn} is not a valid DN.`, 34);
+          if (err instanceof ResultCodeError && err.code !== 51 && err.code !== 52) throw new DirectoryError("refused", `The directory refused the search${diagnostic(err)}.`, err.code);
+          throw describeNetworkError(err, conn.server, directoryTimeoutMs());
+        }
+        if (page.done) return;
+        yield page.value.searchEntries;
+      }
+    } finally {
+      conn.destroy();
+    }
+  }
+
   /** Entries whose `attribute` equals `value` exactly: the value travels as raw octets, so `*` or `)(` match only themselves. */
   findBy(baseDn: string, attribute: string, value: string, opts: { limit: number; attributes?: string[] }): Promise<Entry[]> {
     return this.find(baseDn, new EqualityFilter({ attribute, value }), opts);

@@ -228,6 +228,12 @@ describe("records it refuses, one by one, reading on", () => {
     expect(v2.map((i) => [i.type, i.line])).toEqual([["error", 1], ["entry", 3]]);
   });
 
+  it("takes the version line ldapsearch -L -E pr=N repeats before each page", async () => {
+    const text = "version: 1\n\n# a, x\ndn: uid=a,dc=x\nuid: a\n\n# search result\n# pagedresults: cookie=CQAAAAAAAAA=\nversion: 1\n\n#\n# b, x\ndn: uid=b,dc=x\nuid: b\n\n";
+    const items = await collect(ldifBytes(text));
+    expect(items.map((i) => [i.type, i.dn])).toEqual([["entry", "uid=a,dc=x"], ["entry", "uid=b,dc=x"]]);
+  });
+
   it("refuses a record larger than the limit and reads the next", async () => {
     const text = `dn: uid=big,dc=x\ndescription: ${"x".repeat(5000)}\n\ndn: uid=small,dc=x\nuid: small\n`;
     const items = await collect(chunked(new TextEncoder().encode(text), 100), { maxRecordBytes: 1024 });

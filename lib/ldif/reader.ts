@@ -114,7 +114,6 @@ class LdifParser {
   private lineNumber = 0;
   private held: { text: string; number: number } | null = null;
   private record: PendingRecord | null = null;
-  private sawContent = false;
   private out: LdifItem[] = [];
 
   constructor(private readonly maxRecordBytes: number) {}
@@ -199,9 +198,9 @@ class LdifParser {
     if (text.charCodeAt(0) === 35 /* # */) return;
     const record = this.record;
     if (!record) {
-      // RFC 2849: an optional version-spec before the first record.
-      const version = !this.sawContent && /^version:\s*(\S*)\s*$/.exec(text);
-      this.sawContent = true;
+      // RFC 2849: an optional version-spec before the first record. ldapsearch -L with paged
+      // results (-E pr=N) writes it again before each page's records: taken between records too.
+      const version = /^version:\s*(\S*)\s*$/.exec(text);
       if (version) {
         if (version[1] !== "1") this.out.push({ type: "error", dn: null, line: number, message: `LDIF version ${version[1]} is not supported: only version 1.` });
         return;

@@ -328,8 +328,9 @@ const OPS: Record<string, Record<string, Op>> = {
     post: {
       tag: "Bulk import",
       summary: "Start a bulk import job",
-      description: `A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field \`file\`) or as the raw body (text/csv, application/x-ndjson, application/json); options \`dryRun\`, \`onConflict\` (${ON_CONFLICT.join(", ")}), \`defaultPopulationId\` and, for CSV, \`columns\` in the query string or as form fields before the file. Each row goes through the same rules, in the same order, as Create User (Import). onConflict=update changes an existing user's profile attributes, email, enabled, emailVerified and mfaEnabled; a row that also sets its password, lifecycle or identity provider is reported as an error.`,
+      description: `A CSV (header row of attribute paths), JSON Lines or JSON array file, as multipart/form-data (field \`file\`) or as the raw body (text/csv, application/x-ndjson, application/json); options \`dryRun\`, \`onConflict\` (${ON_CONFLICT.join(", ")}), \`defaultPopulationId\` and, for CSV, \`columns\` in the query string or as form fields before the file. Each row goes through the same rules, in the same order, as Create User (Import). onConflict=update changes an existing user's profile attributes, email, enabled, emailVerified and mfaEnabled; a row that also sets its password, lifecycle or identity provider is reported as an error. An LDIF file (RFC 2849; multipart \`file\` named *.ldif, or text/ldif, text/x-ldif, application/ldif) is mapped by the user type \`userTypeId\` names, else by the default mapping. A JSON object \`{source: {type: "LDAP", gateway: {id}, userType: {id}, filter?}, dryRun?, onConflict?}\` instead of a file starts a directory job: the job pages through the gateway's directory under the user type's searchBaseDn and imports each entry through the same rules.`,
       parameters: [
+        { name: "userTypeId", in: "query", required: false, description: "LDIF only: the gateway user type whose attributeMappings map the entries; users whose hash cannot be copied are linked to its gateway.", schema: { type: "string", format: "uuid" } },
         { name: "dryRun", in: "query", required: false, schema: { type: "boolean" } },
         { name: "onConflict", in: "query", required: false, schema: { type: "string", enum: [...ON_CONFLICT] } },
         { name: "defaultPopulationId", in: "query", required: false, schema: { type: "string", format: "uuid" } },
@@ -341,7 +342,7 @@ const OPS: Record<string, Record<string, Op>> = {
           schema: { type: "string" },
         },
       ],
-      body: { "multipart/form-data": null, "text/csv": null, "application/x-ndjson": null, "application/json": null },
+      body: { "multipart/form-data": null, "text/csv": null, "application/x-ndjson": null, "application/json": null, "text/ldif": null, "application/ldif": null },
       ok: { "202": { description: "The job, accepted", schema: "UserImportJob" } },
       errors: [400, 403, 404, 413, 415],
     },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BULK_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_KINDS, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
+import { JOB_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_KINDS, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
 import { ROLE_LABELS } from "@/lib/access";
 import { DETAIL_CODES, ERROR_CODES } from "@/lib/api/errors";
 import { LOWER_CASE_UUID_RE } from "@/lib/ids";
@@ -216,8 +216,12 @@ export const userImportJobSchema = z.object({
   kind: z.enum(USER_IMPORT_JOB_KINDS),
   undoes: ref.nullable(),
   status: z.enum(USER_IMPORT_JOB_STATUSES),
-  format: z.enum(BULK_FORMATS),
+  format: z.enum(JOB_FORMATS),
   fileName: z.string().nullable(),
+  source: z
+    .object({ type: z.enum(["LDAP", "LDIF"]), gateway: ref, userType: ref, filter: z.string().nullable().optional() })
+    .nullable()
+    .describe("A directory job's directory (spec 9.1), or the user type an LDIF file is mapped by (9.2)."),
   dryRun: z.boolean(),
   onConflict: z.enum(ON_CONFLICT),
   defaultPopulation: ref.nullable(),
@@ -230,7 +234,10 @@ export const userImportJobSchema = z.object({
     failed: z.number().int(),
     deleted: z.number().int(),
     restored: z.number().int(),
+    passwordsCopied: z.number().int().describe("Users created with the password hash of their directory entry or LDIF record."),
+    linked: z.number().int().describe("Users created linked to the gateway (their hash could not be copied)."),
   }),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable().describe("Why the job FAILED as a whole (the directory stayed unreachable)."),
   progress: z.object({
     rowsDone: z.number().int(),
     totalRows: z.number().int(),

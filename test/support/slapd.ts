@@ -17,8 +17,19 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import net from "node:net";
 import { Client } from "ldapts";
-import { freePort } from "./server";
+
+/** A free TCP port on the loopback (not ./server's: this module is loaded by the browser tests too, which cannot load that one). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
 
 export const SUFFIX = "dc=example,dc=com";
 export const PEOPLE = `ou=people,${SUFFIX}`;
@@ -137,7 +148,7 @@ pwdCheckQuality: 2
 `;
 }
 
-function slapdConf(dir: string, rootPassword: string, tls: boolean): string {
+function slapdConf(dir: string, rootPassword: string, tls: boolean, acl = ""): string {
   return `include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -158,9 +169,10 @@ rootpw ${rootPassword}
 directory ${dir}/data
 maxsize 1073741824
 index uid,mail eq
+limits dn.exact="${SERVICE_DN}" size=unlimited time=unlimited
 overlay ppolicy
 ppolicy_default "cn=default,ou=policies,${SUFFIX}"
-access to dn.subtree="${VAULT}" attrs=userPassword
+${acl}access to dn.subtree="${VAULT}" attrs=userPassword
   by self write
   by anonymous auth
   by * none
@@ -183,7 +195,11 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-export async function startSlapd(opts: { users?: DirectoryUser[]; ldif?: string; tls?: boolean } = {}): Promise<Slapd> {
+/**
+ * `hiddenPasswords`: more subtrees (DNs under the suffix) whose userPassword the service account
+ * cannot read, as in ou=vault (binds as their users still work).
+ */
+export async function startSlapd(opts: { users?: DirectoryUser[]; ldif?: string; tls?: boolean; hiddenPasswords?: string[] } = {}): Promise<Slapd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ii-slapd-"));
   fs.mkdirSync(path.join(dir, "data"));
   const servicePassword = "svc-" + randomBytes(12).toString("base64url");
@@ -198,7 +214,8 @@ export async function startSlapd(opts: { users?: DirectoryUser[]; ldif?: string;
     ], { stdio: "ignore" });
     certificate = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
   }
-  fs.writeFileSync(path.join(dir, "slapd.conf"), slapdConf(dir, rootPassword, tls));
+  const acl = (opts.hiddenPasswords ?? []).map((dn) => `access to dn.subtree="${dn}" attrs=userPassword\n  by self write\n  by anonymous auth\n  by * none\n`).join("");
+  fs.writeFileSync(path.join(dir, "slapd.conf"), slapdConf(dir, rootPassword, tls, acl));
   const seed = baseLdif(servicePassword) + (opts.users ?? []).map(userLdif).join("\n") + "\n" + (opts.ldif ?? "");
   fs.writeFileSync(path.join(dir, "seed.ldif"), seed);
   const added = spawnSync("slapadd", ["-q", "-f", path.join(dir, "slapd.conf"), "-b", SUFFIX, "-l", path.join(dir, "seed.ldif")], { encoding: "utf8" });
@@ -286,7 +303,7 @@ export async function startSlapd(opts: { users?: DirectoryUser[]; ldif?: string;
     },
     rootClient,
     canBind: (dn, password) => spawnSync("ldapwhoami", ["-x", "-H", `ldap://${host}:${port}`, "-D", dn, "-w", password], { encoding: "utf8" }).status === 0,
-    slapcat: () => execFileSync("slapcat", ["-f", path.join(dir, "slapd.conf")], { encoding: "utf8" }),
+    slapcat: () => execFileSync("slapcat", ["-f", path.join(dir, "slapd.conf")], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }),
   };
 }
 

@@ -6,6 +6,7 @@ import { asApiError } from "@/lib/api/errors";
 import { CSV_HEADER_BYTES, guessColumn } from "@/lib/bulk/columns";
 import { cancelImportJob, getImportJob, importErrors, importFromDryRun, ON_CONFLICT, toJobResource, type ImportErrorLine } from "@/lib/bulk/jobs";
 import { csvHeader } from "@/lib/bulk/parse";
+import { createDirectoryJob, previewDirectorySource, type DirectoryPreviewEntry } from "@/lib/bulk/directory-source";
 import { environmentIdFrom } from "@/lib/environments";
 
 /**
@@ -28,6 +29,9 @@ const ERROR_ROWS = 200;
 const ids = z.object({ envId: z.uuid(), jobId: z.uuid() });
 const importInput = z.object({ envId: z.uuid(), jobId: z.uuid(), onConflict: z.enum(ON_CONFLICT) });
 const headInput = z.object({ envId: z.uuid(), head: z.string().max(CSV_HEADER_BYTES) });
+const directoryInput = z.object({ envId: z.uuid(), gatewayId: z.uuid(), userTypeId: z.uuid(), filter: z.string().max(4096).optional() });
+
+export type DirectoryChoice = { gatewayId: string; userTypeId: string; filter?: string };
 
 function view(job: Parameters<typeof toJobResource>[0]): JobView {
   // The links would name the API's origin; the wizard builds its own from the ids.
@@ -99,6 +103,33 @@ export async function importAfterDryRun(envId: string, dryRunJobId: string, onCo
     const actor = await requireConsoleActor();
     const input = importInput.parse({ envId, jobId: dryRunJobId, onConflict });
     return { job: view(await importFromDryRun(actor, environmentIdFrom(input.envId), input.jobId, { onConflict: input.onConflict })) };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/**
+ * "From a directory": the first entries of the chosen gateway user type as the job would map
+ * them, read from the directory now and written nowhere (never a hash: only whether it would be
+ * copied or linked).
+ */
+export async function previewDirectory(envId: string, choice: DirectoryChoice): Promise<{ entries: DirectoryPreviewEntry[] } | Failure> {
+  const actor = await requireConsoleActor();
+  try {
+    const input = directoryInput.parse({ envId, ...choice });
+    return { entries: await previewDirectorySource(actor, environmentIdFrom(input.envId), { gatewayId: input.gatewayId, userTypeId: input.userTypeId, filter: input.filter || null }) };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** Starts a directory job (dry run or import), as POST /environments/{envID}/userImportJobs with a source does. */
+export async function startDirectoryJob(envId: string, choice: DirectoryChoice, dryRun: boolean, onConflict: string): Promise<{ job: JobView } | Failure> {
+  const actor = await requireConsoleActor();
+  try {
+    const input = directoryInput.parse({ envId, ...choice });
+    const body = { source: { type: "LDAP", gateway: { id: input.gatewayId }, userType: { id: input.userTypeId }, filter: input.filter || undefined }, dryRun: dryRun === true, onConflict };
+    return { job: view(await createDirectoryJob(actor, environmentIdFrom(input.envId), body)) };
   } catch (err) {
     return failure(err);
   }

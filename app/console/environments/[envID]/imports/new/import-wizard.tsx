@@ -12,7 +12,9 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Label } from "@/components/ui/label";
 import { Select } from "@/components/ui/select";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
-import { cancelJob, csvColumns, importAfterDryRun, jobErrors, jobStatus, type JobView } from "./actions";
+import type { DirectoryPreviewEntry, DirectorySourceChoice } from "@/lib/bulk/directory-source";
+import { Input } from "@/components/ui/input";
+import { cancelJob, csvColumns, importAfterDryRun, jobErrors, jobStatus, previewDirectory, startDirectoryJob, type JobView } from "./actions";
 
 type Population = { id: string; name: string; isDefault: boolean };
 type Job = JobView;
@@ -25,7 +27,17 @@ const ended = (j: Job | null) => !!j && jobHasEnded(j.status);
  * jobs' own parser, csvColumns), and the column mapping chosen here travels with the upload as
  * the `columns` field, applied on the server as the file is read.
  */
-export function ImportWizard({ environmentId, populations, maxRows }: { environmentId: string; populations: Population[]; maxRows: number }) {
+export function ImportWizard({
+  environmentId,
+  populations,
+  maxRows,
+  directories,
+}: {
+  environmentId: string;
+  populations: Population[];
+  maxRows: number;
+  directories: DirectorySourceChoice[];
+}) {
   const router = useRouter();
   const pathname = usePathname();
   const search = useSearchParams();
@@ -42,6 +54,12 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [acting, setActing] = useState(false);
+  const [mode, setMode] = useState<"file" | "directory">("file");
+  const userTypes = directories.flatMap((g) => g.userTypes.filter((t) => t.mapsUsername).map((t) => ({ value: `${g.gatewayId}/${t.id}`, label: `${g.gatewayName} · ${t.name}`, base: t.searchBaseDn })));
+  const [directoryChoice, setDirectoryChoice] = useState(userTypes[0]?.value ?? "");
+  const [filter, setFilter] = useState("");
+  const [preview, setPreview] = useState<DirectoryPreviewEntry[] | null>(null);
+  const [ldifUserType, setLdifUserType] = useState("");
   const jobId = search.get("job");
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -51,7 +69,7 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
     setErrors([]);
     if (!f) return;
     if (!formatOfFileName(f.name)) {
-      setProblem("Choose a .csv, .ndjson, .jsonl or .json file.");
+      setProblem("Choose a .csv, .ndjson, .jsonl, .json or .ldif file.");
       return;
     }
     setFile(f);
@@ -113,6 +131,7 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
     form.set("format", format);
     if (defaultPopulation) form.set("defaultPopulationId", defaultPopulation);
     if (format === "csv") form.set("columns", JSON.stringify(mapping.map((m) => m || null)));
+    if (format === "ldif" && ldifUserType) form.set("userTypeId", ldifUserType.split("/")[1]!);
     form.set("file", file, file.name);
     // XMLHttpRequest, not fetch: it reports upload progress.
     const xhr = new XMLHttpRequest();
@@ -133,6 +152,43 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
     };
     setUploadPercent(0);
     xhr.send(form);
+  };
+
+  const chosenDirectory = () => {
+    const [gatewayId, userTypeId] = directoryChoice.split("/");
+    return { gatewayId: gatewayId!, userTypeId: userTypeId!, filter: filter.trim() || undefined };
+  };
+
+  // A real read of the directory's first entries, mapped as the job will map them; nothing is written.
+  const showPreview = async () => {
+    setProblem(null);
+    setPreview(null);
+    setActing(true);
+    try {
+      const answer = await previewDirectory(environmentId, chosenDirectory());
+      if ("message" in answer) setProblem(answer.message);
+      else setPreview(answer.entries);
+    } finally {
+      setActing(false);
+    }
+  };
+
+  const startDirectory = async (dryRun: boolean) => {
+    setProblem(null);
+    setErrors([]);
+    setJob(null);
+    setActing(true);
+    try {
+      const answer = await startDirectoryJob(environmentId, chosenDirectory(), dryRun, onConflict);
+      if ("message" in answer) {
+        setProblem(answer.message);
+        return;
+      }
+      setJob(answer.job);
+      router.replace(`${pathname}?job=${answer.job.id}`);
+    } finally {
+      setActing(false);
+    }
   };
 
   // After a dry run: a new job from the dry run's stored rows, with no second upload.
@@ -171,11 +227,108 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
 
   return (
     <div className="space-y-6">
+      <fieldset className="flex gap-6 text-sm" aria-label="Where the users are">
+        <label className="flex items-center gap-2">
+          <input type="radio" name="source" value="file" checked={mode === "file"} onChange={() => setMode("file")} />
+          From a file
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="radio" name="source" value="directory" checked={mode === "directory"} onChange={() => setMode("directory")} />
+          From a directory
+        </label>
+      </fieldset>
+
+      {mode === "directory" && (
+        <Card>
+          <CardHeader>
+            <CardTitle>1. Directory</CardTitle>
+            <CardDescription>
+              The job pages through the gateway&apos;s directory under the user type&apos;s base DN and maps each entry by its attribute mappings. Users whose password hash can be read keep it; the others are linked to the gateway.
+            </CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-4">
+            {userTypes.length === 0 ? (
+              <Alert tone="warning">No LDAP gateway of this environment has a user type that maps username: add one under Gateways first.</Alert>
+            ) : (
+              <>
+                <div className="grid gap-4 sm:grid-cols-2">
+                  <div>
+                    <Label htmlFor="directoryUserType">Gateway and user type</Label>
+                    <Select id="directoryUserType" value={directoryChoice} onChange={(e) => (setDirectoryChoice(e.target.value), setPreview(null))}>
+                      {userTypes.map((t) => (
+                        <option key={t.value} value={t.value}>
+                          {t.label}
+                          {t.base ? ` (${t.base})` : ""}
+                        </option>
+                      ))}
+                    </Select>
+                  </div>
+                  <div>
+                    <Label htmlFor="directoryFilter">LDAP filter (default (objectClass=person))</Label>
+                    <Input id="directoryFilter" value={filter} placeholder="(objectClass=person)" onChange={(e) => (setFilter(e.target.value), setPreview(null))} />
+                  </div>
+                  <div>
+                    <Label htmlFor="directoryOnConflict">When the username already exists</Label>
+                    <Select id="directoryOnConflict" value={onConflict} onChange={(e) => setOnConflict(e.target.value as UserImportOnConflict)}>
+                      {ON_CONFLICT.map((c) => (
+                        <option key={c} value={c}>
+                          {ON_CONFLICT_LABELS[c]}
+                        </option>
+                      ))}
+                    </Select>
+                  </div>
+                </div>
+                <div className="flex gap-3">
+                  <Button variant="secondary" disabled={busy || !directoryChoice} onClick={() => void showPreview()}>
+                    Preview the first entries
+                  </Button>
+                  <Button variant="secondary" disabled={busy || !preview} onClick={() => void startDirectory(true)}>
+                    Validate (dry run)
+                  </Button>
+                  <Button disabled={busy || !preview} onClick={() => void startDirectory(false)}>
+                    Import
+                  </Button>
+                </div>
+                {preview && preview.length === 0 && <Alert tone="warning">No entry under the base DN matches the filter.</Alert>}
+                {preview && preview.length > 0 && (
+                  <Table aria-label="Preview of mapped entries">
+                    <THead>
+                      <tr>
+                        <TH>DN</TH>
+                        <TH>Username</TH>
+                        <TH>Email</TH>
+                        <TH>Name</TH>
+                        <TH>Password</TH>
+                      </tr>
+                    </THead>
+                    <TBody>
+                      {preview.map((p) => {
+                        const u = p.user as { username?: string; email?: string; name?: { formatted?: string; given?: string; family?: string } };
+                        return (
+                          <TR key={p.dn}>
+                            <TD className="font-mono text-xs">{p.dn}</TD>
+                            <TD>{u.username ?? "(none: error row)"}</TD>
+                            <TD>{u.email}</TD>
+                            <TD>{u.name?.formatted ?? [u.name?.given, u.name?.family].filter(Boolean).join(" ")}</TD>
+                            <TD>{p.password === "copied" ? "hash copied" : p.password === "linked" ? "linked to the gateway" : "none"}</TD>
+                          </TR>
+                        );
+                      })}
+                    </TBody>
+                  </Table>
+                )}
+              </>
+            )}
+          </CardContent>
+        </Card>
+      )}
+
+      {mode === "file" && (
       <Card>
         <CardHeader>
           <CardTitle>1. File</CardTitle>
           <CardDescription>
-            CSV with a header row (UTF-8), JSON Lines, or a JSON array of users; up to {maxRows.toLocaleString("en")} rows.{" "}
+            CSV with a header row (UTF-8), JSON Lines, a JSON array of users, or LDIF (slapcat, ldapsearch -L, ldifde); up to {maxRows.toLocaleString("en")} rows.{" "}
             <a className="text-indigo-600 underline" href={`data:text/csv;charset=utf-8,${encodeURIComponent(CSV_TEMPLATE)}`} download="users-template.csv">
               Download a CSV template
             </a>
@@ -196,12 +349,13 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
             className={`flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed p-8 text-sm ${dragging ? "border-indigo-500 bg-indigo-50" : "border-slate-300"}`}
           >
             <span className="font-medium text-slate-800">{file ? `${file.name} (${(file.size / 1024).toFixed(0)} KB)` : "Drop a file here, or click to choose one"}</span>
-            <input type="file" className="sr-only" accept=".csv,.ndjson,.jsonl,.json" aria-label="File to import" onChange={(e) => void choose(e.target.files?.[0])} />
+            <input type="file" className="sr-only" accept=".csv,.ndjson,.jsonl,.json,.ldif" aria-label="File to import" onChange={(e) => void choose(e.target.files?.[0])} />
           </label>
         </CardContent>
       </Card>
+      )}
 
-      {file && (
+      {mode === "file" && file && (
         <Card>
           <CardHeader>
             <CardTitle>2. Columns and options</CardTitle>
@@ -240,6 +394,19 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
               </Table>
             )}
             {duplicateMapping && <Alert tone="warning">Two columns are mapped to the same attribute.</Alert>}
+            {formatOfFileName(file.name) === "ldif" && (
+              <div>
+                <Label htmlFor="ldifUserType">Map the entries by</Label>
+                <Select id="ldifUserType" value={ldifUserType} onChange={(e) => setLdifUserType(e.target.value)}>
+                  <option value="">The default mapping (uid, mail, givenName, sn, cn, userPassword ...)</option>
+                  {userTypes.map((t) => (
+                    <option key={t.value} value={t.value}>
+                      {t.label}: its attribute mappings; users without a copyable hash linked to the gateway
+                    </option>
+                  ))}
+                </Select>
+              </div>
+            )}
             <div className="grid gap-4 sm:grid-cols-2">
               <div>
                 <Label htmlFor="defaultPopulation">Population for rows without population.id</Label>
@@ -292,7 +459,7 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
             {!ended(job) && (
               <>
                 <Progress
-                  label={`${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
+                  label={`${job.status === "UPLOADING" && job.source?.type === "LDAP" ? "Reading the directory: " : ""}${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
                   percent={job.progress.percent}
                 />
                 <Button variant="secondary" disabled={acting} onClick={() => void cancel(job)}>
@@ -308,6 +475,12 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
                   ["Updated", job.counts.updated],
                   ["Skipped", job.counts.skipped],
                   ["Failed", job.counts.failed],
+                  ...(job.format === "ldap" || job.format === "ldif"
+                    ? ([
+                        ["Passwords copied", job.counts.passwordsCopied],
+                        ["Linked to the gateway", job.counts.linked],
+                      ] as const)
+                    : []),
                 ] as const
               ).map(([k, v]) => (
                 <div key={k} className="rounded-md bg-slate-50 p-2">
@@ -316,6 +489,11 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
                 </div>
               ))}
             </dl>
+            {job.failure && (
+              <Alert tone="error" role="alert">
+                {job.failure.message}
+              </Alert>
+            )}
             {ended(job) && job.counts.failed > 0 && (
               <>
                 <a className="text-sm text-indigo-600 underline" href={`${base}/${job.id}/errors?format=csv`}>

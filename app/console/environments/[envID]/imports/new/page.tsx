@@ -2,6 +2,7 @@ import { reach, reaches } from "@/lib/access";
 import { requireConsoleActor } from "@/lib/auth/console";
 import Link from "next/link";
 import { listImportJobs, maxRows } from "@/lib/bulk/jobs";
+import { listDirectorySources } from "@/lib/bulk/directory-source";
 import { getEnvironment, listPopulations } from "@/lib/environments";
 import { PageHeader } from "@/components/console/page-header";
 import { Alert } from "@/components/ui/alert";
@@ -33,10 +34,11 @@ export default async function BulkImportPage({ params }: { params: Promise<{ env
   }
   const pops = (await listPopulations(actor, env.id)).filter((p) => reaches(writeReach, p.id));
   const jobs = await listImportJobs(actor, env.id, 20);
+  const directories = await listDirectorySources(actor, env.id);
   return (
     <>
-      <PageHeader title="Bulk import" description={`Import a CSV, JSON Lines or JSON file of users into ${env.name}: validate first, then import.`} crumbs={crumbs} />
-      <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} maxRows={maxRows()} />
+      <PageHeader title="Bulk import" description={`Import a CSV, JSON Lines, JSON or LDIF file of users, or the users of a directory, into ${env.name}: validate first, then import.`} crumbs={crumbs} />
+      <ImportWizard environmentId={env.id} populations={pops.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} maxRows={maxRows()} directories={directories} />
       {jobs.length > 0 && (
         <Card className="mt-6">
           <CardHeader>
