@@ -15,13 +15,27 @@ import {
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { parseRows, type BulkFormat } from "./parse";
+import { passwordKind } from "@/lib/users/stored-password";
+import { parseRows, type BulkFormat, type ParsedRow } from "./parse";
 import { encodeRow } from "./stored-rows";
 
-/** Rows per stored chunk: the unit of work a process claims and writes in one transaction. */
+/**
+ * Rows per stored chunk: the unit of work a process claims and writes in one transaction. 5,000
+ * by default: each batch costs a dozen statements whatever its size, which at 1,000 rows was a
+ * fifth of a pre-encoded job's time. A chunk closes earlier once it holds CLEARTEXT_CHUNK_ROWS
+ * cleartext passwords, which take about a minute to hash, so that progress and leases stay short.
+ */
 export function chunkRows(): number {
   const configured = Number(process.env.BULK_CHUNK_ROWS);
-  return Number.isInteger(configured) && configured > 0 && configured <= 1000 ? configured : 1000;
+  return Number.isInteger(configured) && configured > 0 && configured <= 10_000 ? configured : 5000;
+}
+const CLEARTEXT_CHUNK_ROWS = 1000;
+
+/** Whether a parsed row carries a cleartext password (hashed with argon2id when worked). */
+function hasCleartext(row: ParsedRow): boolean {
+  if (!("body" in row) || !row.body || typeof row.body !== "object") return false;
+  const value = (row.body as { password?: { value?: unknown } }).password?.value;
+  return typeof value === "string" && passwordKind(value) === "cleartext";
 }
 
 export function maxRows(): number {
@@ -135,6 +149,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     let rows = 0;
     let seq = 0;
     let lines: string[] = [];
+    let cleartext = 0;
     const flush = async () => {
       await writing;
       if (!lines.length) return;
@@ -144,13 +159,15 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
       // Handled here so that a failed write is not an unhandled rejection; awaited at the next flush.
       writing.catch(() => {});
       lines = [];
+      cleartext = 0;
     };
     for await (const r of parseRows(options.format, file, { columns: options.columns })) {
       if (++rows > limit) {
         throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message: `The file has more than ${limit.toLocaleString("en")} rows: split it.` }]);
       }
       lines.push(encodeRow(r));
-      if (lines.length >= perChunk) await flush();
+      if (hasCleartext(r)) cleartext++;
+      if (lines.length >= perChunk || cleartext >= CLEARTEXT_CHUNK_ROWS) await flush();
     }
     await flush();
     await writing;
