@@ -27,3 +27,7 @@ export type UserImportOnConflict = (typeof ON_CONFLICT)[number];
 
 export const BULK_FORMATS = ["csv", "ndjson", "json"] as const;
 export type BulkFormat = (typeof BULK_FORMATS)[number];
+
+/** What a bulk import job is doing (lib/bulk/jobs.ts jobPhase), as its resource shows it. */
+export const JOB_PHASES = ["uploading", "validating", "importing", "reporting"] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];

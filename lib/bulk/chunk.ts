@@ -62,7 +62,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
   if (job.status === "QUEUED") {
     await db
       .update(userImportJobs)
-      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date() })
+      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date(), progressSamples: sql`jsonb_build_array(jsonb_build_array(floor(extract(epoch from now()) * 1000), ${userImportJobs.processedRows}))` })
       .where(and(eq(userImportJobs.id, job.id), eq(userImportJobs.status, "QUEUED")));
   }
 
@@ -204,6 +204,12 @@ async function commit(owner: string, chunk: ClaimedChunk, job: UserImportJobRow,
         skipped_count = skipped_count + ${skipped},
         failed_count = failed_count + ${failures.length},
         updated_at = now(),
+        progress_samples = case
+          when jsonb_array_length(progress_samples) = 0 or chunks_done + 1 >= chunks_total
+            or extract(epoch from now()) * 1000 - (progress_samples -> -1 ->> 0)::float8
+              >= greatest(1000, extract(epoch from now() - coalesce(started_at, now())) * 10)
+          then progress_samples || jsonb_build_array(jsonb_build_array(floor(extract(epoch from now()) * 1000), processed_rows + ${rowCount}))
+          else progress_samples end,
         status = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then 'COMPLETED' else status end,
         finished_at = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then now() else finished_at end
       where id = ${job.id}`);

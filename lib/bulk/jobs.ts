@@ -12,6 +12,7 @@ import {
   type UserImportJobRow,
   type UserImportOnConflict,
 } from "@/db/schema";
+import type { JobPhase } from "@/db/enums";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
@@ -320,6 +321,45 @@ export async function* importErrors(actor: Actor, environmentId: string, jobId: 
   }
 }
 
+
+/**
+ * What the job is doing: its file arriving (uploading), rows decided with nothing written yet (a
+ * dry run throughout, or an import before its first batch), batches being written (importing),
+ * or every row done, so that its counts and error report are final (reporting).
+ */
+export function jobPhase(job: Pick<UserImportJobRow, "status" | "dryRun" | "chunksDone">): JobPhase {
+  if (job.status === "UPLOADING") return "uploading";
+  if (job.status === "QUEUED" || job.status === "RUNNING") return job.dryRun || job.chunksDone === 0 ? "validating" : "importing";
+  return "reporting";
+}
+
+/** Rows processed at time `t` (epoch ms), read off the job's samples (linear between two). */
+function processedAt(samples: readonly [number, number][], t: number): number {
+  if (!samples.length || t <= samples[0]![0]) return samples[0]?.[1] ?? 0;
+  for (let i = 1; i < samples.length; i++) {
+    const [t1, n1] = samples[i]!;
+    if (t <= t1) {
+      const [t0, n0] = samples[i - 1]!;
+      return t1 === t0 ? n1 : n0 + ((n1 - n0) * (t - t0)) / (t1 - t0);
+    }
+  }
+  return samples[samples.length - 1]![1];
+}
+
+/**
+ * Rows per second over the last minute of the job's work: up to now while it runs, up to its
+ * last batch once it has ended. Over the time it has worked when that is shorter than a minute.
+ */
+export function rowsPerSecondLastMinute(job: Pick<UserImportJobRow, "status" | "processedRows" | "progressSamples">, now = Date.now()): number {
+  const samples = job.progressSamples ?? [];
+  if (!samples.length) return 0;
+  const running = job.status === "RUNNING" || job.status === "QUEUED";
+  const end: [number, number] = running ? [Math.max(now, samples[samples.length - 1]![0]), job.processedRows] : samples[samples.length - 1]!;
+  const from = Math.max(end[0] - 60_000, samples[0]![0]);
+  const seconds = (end[0] - from) / 1000;
+  return seconds > 0 ? Math.round((end[1] - processedAt(samples, from)) / seconds) : 0;
+}
+
 /** The job as the API shows it, with its progress (rows done, rows/s, estimated time left). */
 export function toJobResource(job: UserImportJobRow, base: string) {
   const self = `${base}/environments/${job.environmentId}/userImportJobs/${job.id}`;
@@ -332,6 +372,7 @@ export function toJobResource(job: UserImportJobRow, base: string) {
     id: job.id,
     environment: { id: job.environmentId },
     status: job.status,
+    phase: jobPhase(job),
     format: job.format,
     fileName: job.fileName,
     dryRun: job.dryRun,
@@ -350,6 +391,9 @@ export function toJobResource(job: UserImportJobRow, base: string) {
       totalRows: job.totalRows,
       percent: job.totalRows ? Math.floor((job.processedRows / job.totalRows) * 100) : job.status === "COMPLETED" ? 100 : 0,
       rowsPerSecond: Math.round(rate),
+      rowsPerSecondLastMinute: rowsPerSecondLastMinute(job),
+      /** [seconds since the job started, rows processed], over the job's life (the wizard's chart). */
+      history: (job.progressSamples ?? []).map(([t, n]) => [Math.max(0, Math.round((t - (job.startedAt?.getTime() ?? t)) / 100) / 10), n] as [number, number]),
       estimatedSecondsLeft: running && rate > 0 ? Math.ceil(left / rate) : running ? null : 0,
     },
     createdAt: job.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { JobRateChart } from "@/components/job-rate-chart";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { BULK_COLUMN_PATHS, CSV_HEADER_BYTES, CSV_TEMPLATE } from "@/lib/bulk/columns";
 import type { ImportErrorLine } from "@/lib/bulk/jobs";
@@ -292,7 +293,7 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
             {!ended(job) && (
               <>
                 <Progress
-                  label={`${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
+                  label={`${job.phase} · ${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecondLastMinute.toLocaleString()} rows/s over the last minute${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
                   percent={job.progress.percent}
                 />
                 <Button variant="secondary" disabled={acting} onClick={() => void cancel(job)}>
@@ -300,6 +301,7 @@ export function ImportWizard({ environmentId, populations, maxRows }: { environm
                 </Button>
               </>
             )}
+            <JobRateChart history={job.progress.history} />
             <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
               {(
                 [
