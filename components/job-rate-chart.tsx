@@ -18,8 +18,10 @@ export function ratePoints(history: readonly (readonly [number, number])[]): [nu
 }
 
 export function JobRateChart({ history }: { history: readonly (readonly [number, number])[] }) {
-  const points = ratePoints(history);
-  if (points.length < 2) return null;
+  const rates = ratePoints(history);
+  if (!rates.length) return null;
+  // A job worked in one stretch between two samples ran at one rate from its start.
+  const points: [number, number][] = rates.length === 1 ? [[0, rates[0]![1]], rates[0]!] : rates;
   const seconds = points[points.length - 1]![0] || 1;
   const peak = Math.max(...points.map(([, r]) => r), 1);
   const xy = points.map(([t, r]) => `${((t / seconds) * W).toFixed(1)},${(H - (r / peak) * (H - 4)).toFixed(1)}`).join(" ");

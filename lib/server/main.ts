@@ -7,9 +7,9 @@
  * On the embedded PGlite database (or WEB_CONCURRENCY=1) it is exactly one process, since only
  * one process may open PGlite's folder. On PostgreSQL it is WEB_CONCURRENCY serving workers (one
  * per core by default) under a supervisor that loads nothing of the application: one "console"
- * worker holds Next.js, the others are lean "api" workers (API routes and the bulk job and
- * outbox work, no Next.js) that hand every request only Next serves to the console worker over a
- * private socket. Every worker answers the API. A full Next.js process costs 150-300 MB, a lean
+ * worker holds Next.js, the others are lean "api" workers (no Next.js) that hand every request
+ * only Next serves to the console worker over a private socket. Every worker answers the API and
+ * works bulk jobs and the email outbox. A full Next.js process costs 150-300 MB, a lean
  * one about a third of that, which is what keeps the whole server within half a gigabyte through
  * a million-row import on a two-core machine (README, "Processes"). Migrations and the first
  * start's bootstrap run once, in a short-lived "setup" worker, before any worker serves.

@@ -4,8 +4,8 @@
  * table, and, by role:
  * - "full": also Next.js for the console, and the background work (bulk jobs, outbox). The one
  *   process of PGlite or WEB_CONCURRENCY=1.
- * - "console": also Next.js, and a private socket on which the lean processes hand it what only
- *   Next serves (pages, Auth.js, static files); no background work.
+ * - "console": also Next.js, the background work, and a private socket on which the lean
+ *   processes hand it what only Next serves (pages, Auth.js, static files).
  * - "api": lean, no Next.js: API routes and the background work; every other request is handed
  *   to the console process over its socket.
  */
@@ -126,7 +126,9 @@ export async function serve(role: Role, startup?: (o?: { announce?: boolean }) =
     await new Promise<void>((resolve) => internal.listen({ path: socket, exclusive: true }, resolve));
   }
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
-  if (role !== "console") await startBackgroundWork();
+  // Every worker works bulk jobs and the outbox: on a two-core machine the job's decisions then
+  // run in two processes, as they did before lean workers.
+  await startBackgroundWork();
   const { closePasswordChecks } = await import("@/lib/passwords");
   if (cluster.isWorker) process.send?.("listening");
   else announce(1);
