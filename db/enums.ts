@@ -35,3 +35,6 @@ export type BulkFormat = (typeof BULK_FORMATS)[number];
 /** What a job reads its rows from: a file in one of the formats, or a live directory (spec 9.1). */
 export const JOB_FORMATS = [...BULK_FORMATS, "ldap"] as const;
 export type JobFormat = (typeof JOB_FORMATS)[number];
+/** What a bulk import job is doing (lib/bulk/jobs.ts jobPhase), as its resource shows it. */
+export const JOB_PHASES = ["uploading", "validating", "importing", "reporting"] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];

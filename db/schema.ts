@@ -307,6 +307,12 @@ export const userImportJobs = pgTable(
     updatedAt: updatedAt(),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    /**
+     * The job's progress over its life, for its rate over the last minute and the wizard's chart:
+     * [epoch milliseconds, rows processed] pairs, appended by the batches' commits at most once a
+     * second, and less often as the job grows old (a hundredth of its age), so that it stays small.
+     */
+    progressSamples: jsonb("progress_samples").$type<[number, number][]>().notNull().default([]),
   },
   (t) => [
     index("user_import_jobs_env_created_idx").on(t.environmentId, t.createdAt),

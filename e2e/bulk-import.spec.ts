@@ -65,6 +65,8 @@ test("bulk import wizard: mapping, dry run with bad rows, import now without a s
   await expect(page).toHaveURL(/\?job=[0-9a-f-]{36}/);
   await page.reload();
   await expect(page.getByRole("heading", { name: /^Import: completed/ })).toBeVisible();
+  // The job's rate over its life, drawn from its progress history.
+  await expect(page.getByRole("img", { name: /^Rows per second over the job's life: peak [\d,]+ rows\/s/ })).toBeVisible();
   await expect(wizard.count("Created")).toHaveText("990");
   await expect(wizard.count("Failed")).toHaveText(String(bad));
   await expect(wizard.errorRows()).toHaveCount(bad);

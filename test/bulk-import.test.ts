@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireStaleUploads } from "@/lib/bulk/housekeeping";
+import { processChunk } from "@/lib/bulk/chunk";
+import { claimChunk } from "@/lib/bulk/queue";
 import { drainImportJobs } from "@/lib/bulk/worker";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
@@ -369,6 +371,73 @@ describe("error report", () => {
     expect(report.text).not.toContain("$2");
     const viaQuery = await get(`${envPath}/userImportJobs/${job.id}/errors?format=csv`);
     expect(viaQuery.text).toBe(report.text);
+  });
+});
+
+describe("progress (issue 15): phase, rows per second over the last minute, history", () => {
+  const getJob = async (id: string) => JSON.parse((await get(`${envPath}/userImportJobs/${id}`)).text) as Json;
+
+  it("an import goes validating → importing → reporting, with its rate and its history over its life", async () => {
+    const t = tag();
+    const csv = "username,email\n" + Array.from({ length: 9 }, (_, i) => `prog-${t}-${i},prog-${t}-${i}@example.com`).join("\n") + "\n";
+    process.env.BULK_CHUNK_ROWS = "3";
+    let created;
+    try {
+      created = await upload({ body: csv });
+    } finally {
+      delete process.env.BULK_CHUNK_ROWS;
+    }
+    expect(created.status).toBe(202);
+    expect(created.body.phase).toBe("validating");
+    expect(created.body.progress).toMatchObject({ rowsPerSecondLastMinute: 0, history: [] });
+
+    // One batch of three written: importing, at a rate above zero.
+    const owner = `test-${t}`;
+    const first = await claimChunk(owner);
+    expect(first?.jobId).toBe(created.body.id);
+    expect(await processChunk(owner, first!)).toBe(true);
+    const midway = await getJob(created.body.id);
+    expect(midway.status).toBe("RUNNING");
+    expect(midway.phase).toBe("importing");
+    expect(midway.progress.rowsDone).toBe(3);
+    expect(midway.progress.rowsPerSecondLastMinute).toBeGreaterThan(0);
+    expect(midway.progress.history[0]).toEqual([0, 0]);
+
+    await drainImportJobs();
+    const done = await getJob(created.body.id);
+    expect(done.status).toBe("COMPLETED");
+    expect(done.phase).toBe("reporting");
+    expect(done.progress.rowsPerSecondLastMinute).toBeGreaterThan(0);
+    const history = done.progress.history as [number, number][];
+    // From the start at zero rows to the last batch at every row, in time order.
+    expect(history[0]).toEqual([0, 0]);
+    expect(history[history.length - 1]![1]).toBe(9);
+    for (let i = 1; i < history.length; i++) {
+      expect(history[i]![0]).toBeGreaterThanOrEqual(history[i - 1]![0]);
+      expect(history[i]![1]).toBeGreaterThanOrEqual(history[i - 1]![1]);
+    }
+    // The list shows the same fields.
+    const list = JSON.parse((await get(`${envPath}/userImportJobs`)).text);
+    const listed = list._embedded.userImportJobs.find((j: Json) => j.id === created.body.id);
+    expect(listed).toMatchObject({ phase: "reporting", progress: { rowsPerSecondLastMinute: done.progress.rowsPerSecondLastMinute } });
+  });
+
+  it("a dry run stays validating while it runs", async () => {
+    const t = tag();
+    const csv = "username\n" + Array.from({ length: 4 }, (_, i) => `dryprog-${t}-${i}`).join("\n") + "\n";
+    process.env.BULK_CHUNK_ROWS = "2";
+    let created;
+    try {
+      created = await upload({ body: csv, query: "?dryRun=true" });
+    } finally {
+      delete process.env.BULK_CHUNK_ROWS;
+    }
+    const owner = `test-${t}`;
+    const first = await claimChunk(owner);
+    expect(await processChunk(owner, first!)).toBe(true);
+    expect((await getJob(created.body.id)).phase).toBe("validating");
+    await drainImportJobs();
+    expect(await getJob(created.body.id)).toMatchObject({ status: "COMPLETED", phase: "reporting" });
   });
 });
 

@@ -5,6 +5,7 @@
  * On PostgreSQL the server runs two workers, as on a two-core machine.
  */
 import fs from "node:fs";
+import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "./support/fresh-db";
@@ -83,6 +84,15 @@ describe("production server", () => {
     const home = await fetch(`${first.url}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("identity-import");
+    // Whichever worker takes the connection (on PostgreSQL a lean worker hands pages to the one
+    // holding Next.js), a page comes whole from Next.js, with its cookies and security headers.
+    const pages = await Promise.all(Array.from({ length: 8 }, () => getOverNewConnection(`${first!.url}/login`)));
+    for (const page of pages) {
+      expect(page.status).toBe(200);
+      expect(page.headers["content-type"]).toMatch(/^text\/html/);
+      expect(page.headers["content-security-policy"]).toBeTruthy();
+      expect(page.body).toContain("</html>");
+    }
     // The API answers unknown methods without reaching Next.js.
     expect((await fetch(`${first.url}/environments/${demoEnv}/users`, { method: "DELETE" })).status).toBe(405);
   });
@@ -122,3 +132,17 @@ describe("production server", () => {
     }
   });
 });
+
+/** A GET on a connection of its own, so that the cluster may hand it to any worker. */
+function getOverNewConnection(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on("error", reject);
+  });
+}

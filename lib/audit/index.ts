@@ -43,3 +43,19 @@ export async function recordAudit(
 ): Promise<void> {
   await tx.insert(auditEvents).values(auditRow(actor, environmentId, action, resource, details));
 }
+
+/**
+ * One event for a batch of a bulk job: the resource is the job, and `details.users` names every
+ * user the batch touched with that user's own details (row, population, password kind), so
+ * "who imported whom" stays answerable per user without an event row per user:
+ * `details->'users' @> '[{"id": "<user id>"}]'`.
+ */
+export function batchAuditRow(
+  actor: AuditActor,
+  environmentId: string,
+  action: string,
+  job: { id: string; batch: number },
+  users: readonly ({ id: string } & Record<string, unknown>)[],
+) {
+  return auditRow(actor, environmentId, action, { type: "USER_IMPORT_JOB", id: job.id }, { jobId: job.id, batch: job.batch, users });
+}

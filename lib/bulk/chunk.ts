@@ -1,20 +1,22 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
-import { getDb, rows, type Executor } from "@/db";
+import { databaseDriver, getDb, rows, type Executor } from "@/db";
 import { userImportJobs, type UserImportJobRow } from "@/db/schema";
 import type { Actor } from "@/lib/access";
 import { loadAssignments } from "@/lib/access/assignments";
 import { driverError, type ApiError } from "@/lib/api/errors";
 import { decideImports, type ImportContext, type ImportDecision } from "@/lib/users/import-decision";
 import { prepareCreate, prepareUpdate } from "@/lib/users/import-user";
-import { insertUsersWithAudit, type UserInsert } from "@/lib/users/insert-users";
-import { ConcurrentUserChange, updateUsersWithAudit, type UserUpdate } from "@/lib/users/update-users";
+import type { UserInsert } from "@/lib/users/insert-users";
+import { ConcurrentUserChange, type UserUpdate } from "@/lib/users/update-users";
 import { recordJobWrites } from "./changes";
 import { hashForBulk } from "./hashing";
 import type { ClaimedChunk } from "./queue";
 import type { RowSource } from "./parse";
+import { timed } from "./profile";
 import { decodeChunk } from "./stored-rows";
 import { processUndoChunk } from "./undo";
+import { writeBatch } from "./write-batch";
 
 /**
  * One claimed chunk of a job's file: every row decided by the import's own decision
@@ -23,6 +25,9 @@ import { processUndoChunk } from "./undo";
  * commit, writes the users, the errors and the job's progress.
  */
 const MAX_ATTEMPTS = 5;
+
+/** A username of the batch was taken between its decision and its write. */
+class UsernamesTaken extends Error {}
 /** Cleartext rows hashed at once: enough to keep every argon2 thread busy. */
 const HASH_CONCURRENCY = 32;
 
@@ -55,17 +60,17 @@ function duplicateInFile(row: number, username: string | null, earlier: number):
 /** Processes one claimed chunk. Returns false when the lease was lost, in which case nothing was written. */
 export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<boolean> {
   const db = await getDb();
-  const [job] = await db.select().from(userImportJobs).where(eq(userImportJobs.id, chunk.jobId));
+  const [job] = await timed("job", () => db.select().from(userImportJobs).where(eq(userImportJobs.id, chunk.jobId)));
   if (!job) return false;
   if (job.kind === "undo") return processUndoChunk(owner, chunk, job);
   if (job.status === "QUEUED") {
     await db
       .update(userImportJobs)
-      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date() })
+      .set({ status: "RUNNING", startedAt: job.startedAt ?? new Date(), progressSamples: sql`jsonb_build_array(jsonb_build_array(floor(extract(epoch from now()) * 1000), ${userImportJobs.processedRows}))` })
       .where(and(eq(userImportJobs.id, job.id), eq(userImportJobs.status, "QUEUED")));
   }
 
-  const parsed = decodeChunk(chunk.data);
+  const parsed = await timed("decode", () => decodeChunk(chunk.data));
   if (chunk.attempts > MAX_ATTEMPTS) {
     // A chunk that has crashed its process again and again: report its rows instead of looping.
     const failures = parsed.map((p) => ({ row: p.row, username: null, target: null, code: "UNEXPECTED_ERROR", message: "The row could not be processed; import it again." }));
@@ -76,7 +81,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
   const actor: Actor = {
     type: job.actorType,
     id: job.actorId,
-    assignments: await loadAssignments(job.actorType === "APPLICATION" ? { applicationId: job.actorId } : { userId: job.actorId }),
+    assignments: await timed("actor", () => loadAssignments(job.actorType === "APPLICATION" ? { applicationId: job.actorId } : { userId: job.actorId })),
     via: "BULK",
   };
   const ctx: ImportContext = {
@@ -99,14 +104,14 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
 
   for (let attempt = 1; ; attempt++) {
     try {
-      const decisions = await decideImports(db, ctx, readable.map((r) => r.body));
-      const outcomes = await outcomesOf(ctx, job, readable, decisions);
-      return await commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable));
+      const decisions = await timed("decide", () => decideImports(db, ctx, readable.map((r) => r.body)));
+      const outcomes = await timed("prepare", () => outcomesOf(ctx, job, readable, decisions));
+      return await timed("commit", () => commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable)));
     } catch (err) {
       // A username taken meanwhile by someone else (an API import, another job), a user changed
       // under an update, or two jobs' batches crossing: decide again against the database as it is now.
       const code = driverError(err)?.code;
-      const again = err instanceof ConcurrentUserChange || code === "23505" || code === "40P01" || code === "40001";
+      const again = err instanceof ConcurrentUserChange || err instanceof UsernamesTaken || code === "23505" || code === "40P01" || code === "40001";
       if (again && attempt < 5) continue;
       throw err;
     }
@@ -175,12 +180,16 @@ async function commit(
 ): Promise<boolean> {
   const db = await getDb();
   return db.transaction(async (tx) => {
+    // A batch is one transaction that also marks its chunk done: a crash that loses a commit not
+    // yet flushed loses the chunk's "done" with it, so the chunk is worked again, never lost or
+    // written twice. The batch need not wait for the disk.
+    if (databaseDriver() === "postgres") await tx.execute(sql`set local synchronous_commit = off`);
     const [held] = rows<{ done: boolean; lease_owner: string | null }>(
       await tx.execute(sql`select done, lease_owner from user_import_chunks where job_id = ${chunk.jobId} and seq = ${chunk.seq} for update`),
     );
     if (!held || held.done || held.lease_owner !== owner) return false;
 
-    const outcomes = await claimUsernames(tx, job, all);
+    const outcomes = await timed("commit.keys", () => claimUsernames(tx, job, all));
     const failures = outcomes.flatMap((o) => (o.kind === "fail" ? [o.failure] : []));
     const creates = outcomes.flatMap((o) => (o.kind === "create" ? [o] : []));
     const updates = outcomes.flatMap((o) => (o.kind === "update" ? [o] : []));
@@ -191,11 +200,18 @@ async function commit(
     if (!job.dryRun) {
       const inserts = creates.flatMap((o) => (o.insert ? [{ row: o.row, insert: o.insert }] : []));
       const writes = updates.flatMap((o) => (o.update ? [{ row: o.row, update: o.update }] : []));
-      // Kept for the job's undo, in this transaction (lib/bulk/changes.ts).
-      await recordJobWrites(tx, job.id, inserts.map((c) => ({ id: c.insert.row.id, row: c.row })), writes.map((u) => ({ id: u.update.values.id, row: u.row })), async () => {
-        await insertUsersWithAudit(tx, inserts.map((c) => c.insert));
-        await updateUsersWithAudit(tx, writes.map((u) => u.update));
-      });
+      // What the batch wrote is kept for the job's undo, in this transaction (lib/bulk/changes.ts).
+      const result = await timed("commit.write", () =>
+        recordJobWrites(tx, job.id, inserts.map((c) => ({ id: c.insert.row.id, row: c.row })), writes.map((u) => ({ id: u.update.values.id, row: u.row })), () =>
+          writeBatch(tx, {
+            job: { id: job.id, batch: chunk.seq, environmentId: job.environmentId, actor: { type: job.actorType, id: job.actorId, via: "BULK" } },
+            creates: inserts,
+            updates: writes,
+          }),
+        ),
+      );
+      // Taken since the decision (an API import, another job): roll back and decide again.
+      if (result.taken.length) throw new UsernamesTaken();
     }
 
     if (failures.length) {
@@ -221,6 +237,12 @@ async function commit(
         passwords_copied_count = passwords_copied_count + ${copied},
         linked_count = linked_count + ${linked},
         updated_at = now(),
+        progress_samples = case
+          when jsonb_array_length(progress_samples) = 0 or chunks_done + 1 >= chunks_total
+            or extract(epoch from now()) * 1000 - (progress_samples -> -1 ->> 0)::float8
+              >= greatest(1000, extract(epoch from now() - coalesce(started_at, now())) * 10)
+          then progress_samples || jsonb_build_array(jsonb_build_array(floor(extract(epoch from now()) * 1000), processed_rows + ${rowCount}))
+          else progress_samples end,
         status = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then 'COMPLETED' else status end,
         finished_at = case when chunks_done + 1 >= chunks_total and status in ('QUEUED', 'RUNNING') then now() else finished_at end
       where id = ${job.id}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JOB_FORMATS, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_KINDS, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
+import { JOB_FORMATS, JOB_PHASES, LIFECYCLE_STATUSES, ON_CONFLICT, PASSWORD_STATUSES, ROLES, SCOPE_TYPES, USER_IMPORT_JOB_KINDS, USER_IMPORT_JOB_STATUSES } from "@/db/enums";
 import { ROLE_LABELS } from "@/lib/access";
 import { DETAIL_CODES, ERROR_CODES } from "@/lib/api/errors";
 import { LOWER_CASE_UUID_RE } from "@/lib/ids";
@@ -216,6 +216,7 @@ export const userImportJobSchema = z.object({
   kind: z.enum(USER_IMPORT_JOB_KINDS),
   undoes: ref.nullable(),
   status: z.enum(USER_IMPORT_JOB_STATUSES),
+  phase: z.enum(JOB_PHASES).describe("uploading: the file is arriving; validating: rows are decided and none written yet (a dry run throughout); importing: batches are being written; reporting: every row is done, the counts and the error report are final."),
   format: z.enum(JOB_FORMATS),
   fileName: z.string().nullable(),
   source: z
@@ -243,6 +244,10 @@ export const userImportJobSchema = z.object({
     totalRows: z.number().int(),
     percent: z.number().int(),
     rowsPerSecond: z.number().int(),
+    rowsPerSecondLastMinute: z.number().int().describe("Rows per second over the last minute of the job's work (up to now while it runs, up to its last batch once it ended)."),
+    history: z
+      .array(z.tuple([z.number(), z.number().int()]))
+      .describe("The job's progress over its life: [seconds since it started, rows processed], at most one a second and fewer as the job grows old."),
     estimatedSecondsLeft: z.number().int().nullable(),
   }),
   createdAt: timestamp,

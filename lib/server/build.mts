@@ -31,8 +31,13 @@ const virtualRoutes: Plugin = {
 };
 
 await build({
-  entryPoints: [path.join(root, "lib/server/main.ts")],
-  outfile: path.join(root, distDir, "identity-import/server.mjs"),
+  // Split at dynamic imports, so that the cluster's supervisor (main.ts) loads none of the
+  // application and a lean worker never loads Next.js.
+  entryPoints: { server: path.join(root, "lib/server/main.ts") },
+  outdir: path.join(root, distDir, "identity-import"),
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",

@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { Executor } from "@/db";
+import { rows, type Executor } from "@/db";
 import { auditEvents, emailOutbox, users, verificationCodes, type UserRow } from "@/db/schema";
 import type { UserVerificationWrite } from "@/lib/verification/prepare";
 import { recordset } from "./recordset";
@@ -61,4 +61,55 @@ export async function insertUsersWithAudit(db: Executor, entries: readonly UserI
     )
     insert into audit_events (${a.columns})
     select ${a.values} from ${a.from} join inserted on inserted.id = a.resource_id`);
+}
+
+/**
+ * A batch's users and their verification codes and emails in ONE statement, skipping a user
+ * whose username (or id) is taken by the time the statement runs: returns the ids written. A
+ * skipped user's code and email are not written either (they join the users inserted). The
+ * audit is the caller's (a bulk batch writes one event for the batch).
+ */
+export async function insertUsersSkippingTaken(db: Executor, entries: readonly Omit<UserInsert, "audit">[]): Promise<Set<string>> {
+  if (entries.length === 0) return new Set();
+  const u = recordset(users, "u", entries.map((e) => e.row));
+  const verifying = entries.filter((e): e is Omit<UserInsert, "audit"> & { verification: UserVerificationWrite } => e.verification !== null);
+  let verification = sql``;
+  if (verifying.length) {
+    const codes = recordset(
+      verificationCodes,
+      "c",
+      verifying.map(({ row, verification: v }) => ({ userId: row.id, codeHash: v.codeHash, email: row.email ?? v.outbox.to, expiresAt: v.expiresAt, createdAt: row.createdAt })),
+    );
+    const mails = recordset(
+      emailOutbox,
+      "m",
+      verifying.map(({ row, verification: v }) => ({
+        id: v.outbox.id,
+        environmentId: row.environmentId,
+        userId: row.id,
+        toAddress: v.outbox.to,
+        subject: v.outbox.subject,
+        textBody: v.outbox.text,
+        htmlBody: v.outbox.html,
+        nextAttemptAt: row.createdAt,
+        createdAt: row.createdAt,
+      })),
+      OUTBOX_KEYS,
+    );
+    verification = sql`, verification_code_rows as (
+        insert into verification_codes (${codes.columns}) select ${codes.values} from ${codes.from} join inserted on inserted.id = c.user_id
+      ), verification_mail_rows as (
+        insert into email_outbox (${mails.columns}) select ${mails.values} from ${mails.from} join inserted on inserted.id = m.user_id
+      )`;
+  }
+  const written = rows<{ id: string }>(
+    await db.execute(sql`
+      with inserted as (
+        insert into users (${u.columns}) select ${u.values} from ${u.from}
+        on conflict do nothing
+        returning id
+      )${verification}
+      select id from inserted`),
+  );
+  return new Set(written.map((w) => w.id));
 }

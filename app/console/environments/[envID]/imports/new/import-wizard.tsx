@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { JobRateChart } from "@/components/job-rate-chart";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { BULK_COLUMN_PATHS, CSV_HEADER_BYTES, CSV_TEMPLATE } from "@/lib/bulk/columns";
 import type { ImportErrorLine } from "@/lib/bulk/jobs";
@@ -459,7 +460,7 @@ export function ImportWizard({
             {!ended(job) && (
               <>
                 <Progress
-                  label={`${job.status === "UPLOADING" && job.source?.type === "LDAP" ? "Reading the directory: " : ""}${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecond.toLocaleString()} rows/s${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
+                  label={`${job.phase} · ${job.status === "UPLOADING" && job.source?.type === "LDAP" ? "reading the directory: " : ""}${job.progress.rowsDone.toLocaleString()} of ${job.progress.totalRows.toLocaleString()} rows · ${job.progress.rowsPerSecondLastMinute.toLocaleString()} rows/s over the last minute${job.progress.estimatedSecondsLeft !== null ? ` · about ${job.progress.estimatedSecondsLeft} s left` : ""}`}
                   percent={job.progress.percent}
                 />
                 <Button variant="secondary" disabled={acting} onClick={() => void cancel(job)}>
@@ -467,6 +468,7 @@ export function ImportWizard({
                 </Button>
               </>
             )}
+            <JobRateChart history={job.progress.history} />
             <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
               {(
                 [

@@ -1,0 +1,1 @@
+ALTER TABLE "user_import_jobs" ADD COLUMN "progress_samples" jsonb DEFAULT '[]'::jsonb NOT NULL;
