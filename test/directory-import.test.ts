@@ -111,6 +111,8 @@ const check = (id: string, password: string) =>
 
 beforeAll(async () => {
   process.env.BULK_DIRECTORY_RETRY_SECONDS = "2";
+  // Chunks smaller than the directory, so that a reader can die between two of them.
+  process.env.BULK_CHUNK_ROWS = "500";
   ldap = await startSlapd({ ldif: seed(), hiddenPasswords: [SECRET] });
   app = await startTestApp();
   refs = await app.refs();
@@ -147,6 +149,7 @@ afterAll(async () => {
   await app?.close();
   await removeSlapd(ldap);
   delete process.env.BULK_DIRECTORY_RETRY_SECONDS;
+  delete process.env.BULK_CHUNK_ROWS;
 });
 
 describe("the wizard's directory choice", () => {
@@ -268,9 +271,11 @@ describe("a directory job (spec 9.1)", () => {
   }, 60_000);
 
   it("a job whose reader died is taken over from its stored position: no entry twice, none left out", async () => {
-    const { getDb } = await import("@/db");
+    const { getDb, rows } = await import("@/db");
     const db = await getDb();
     // As the dry run's reader would have left it after its first three chunks, had its process died there.
+    const [{ chunks }] = rows<{ chunks: number }>(await db.execute(sql`select count(*)::int as chunks from user_import_chunks where job_id = ${dryRunId}::uuid`)) as [{ chunks: number }];
+    expect(chunks).toBeGreaterThan(3);
     const id = crypto.randomUUID();
     await db.execute(sql`insert into user_import_jobs (id, environment_id, actor_type, actor_id, format, source, dry_run, on_conflict, default_population_id, status, total_rows, chunks_total, started_at, updated_at)
       select ${id}::uuid, environment_id, actor_type, actor_id, format, source, true, on_conflict, default_population_id, 'UPLOADING',
