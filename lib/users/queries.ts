@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
 import { identityProviders, users } from "@/db/schema";
 import { requireEnvironmentAccess, reaches, type Actor } from "@/lib/access";
@@ -76,7 +76,14 @@ function clauseSql(c: FilterClause): SQL {
 export async function listUsers(
   actor: Actor,
   environmentId: string,
-  opts: { limit: number; after?: string | null; filter?: FilterClause[]; search?: string },
+  opts: {
+    limit: number;
+    after?: string | null;
+    filter?: FilterClause[];
+    search?: string;
+    /** Only users who have never had a successful password check since import (the migration cockpit's "what is left"). */
+    neverChecked?: boolean;
+  },
 ): Promise<UserPage> {
   const r = requireEnvironmentAccess(actor, "users:read", environmentId);
   const db = await getDb();
@@ -84,6 +91,7 @@ export async function listUsers(
   if (!r.all) where.push(inArray(users.populationId, [...r.populations]));
   if (opts.after) where.push(gt(users.id, opts.after));
   for (const c of opts.filter ?? []) where.push(clauseSql(c));
+  if (opts.neverChecked) where.push(isNull(users.passwordCheckedAt));
   // The console's search box: a prefix of the username or of the email.
   if (opts.search) {
     const prefix = escapeLike(opts.search.toLowerCase()) + "%";
