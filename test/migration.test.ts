@@ -11,6 +11,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drainImportJobs } from "@/lib/bulk/worker";
+import { migrationSchema } from "@/lib/openapi/resources";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import { Client, expectError, expectInvalidData, uniqueName } from "./support/http";
 import { PEOPLE, removeSlapd, startSlapd, type Slapd } from "./support/slapd";
@@ -49,6 +50,9 @@ type Overview = {
 async function overview(c: Client = api, query = ""): Promise<Overview> {
   const res = await c.get(`/environments/${D}/migration${query}`);
   expect(res.status, res.text).toBe(200);
+  // Every answer as the OpenAPI document describes it.
+  const parsed = migrationSchema.safeParse(res.body);
+  expect(parsed.success, parsed.error?.message).toBe(true);
   return res.body as Overview;
 }
 

@@ -94,7 +94,8 @@ export function passwordStatesQuery(environmentId: string, r: Reach): SQL {
         select password_status as status, password_scheme as scheme,
                password_gateway_id as gateway_id, password_user_type_id as user_type_id,
                count(*)::int as n,
-               (count(*) filter (where password_checked_at is null))::int as unchecked
+               -- count(column) counts the non-null ones: cheaper per row than count(*) filter (where ...)
+               (count(*) - count(password_checked_at))::int as unchecked
         from users
         where environment_id = ${environmentId} ${scope}
         group by 1, 2, 3, 4

@@ -55,6 +55,7 @@ const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   Token: [R.tokenSchema, "output"],
   User: [R.userSchema, "output", "The user resource (spec 2.5). Never a password, hash or code."],
   Users: [R.listOf("users", R.userSchema), "output"],
+  Migration: [R.migrationSchema, "output", "The migration cockpit (issue 16): users by password state, upgrades and gateway migrations per UTC day, import jobs, and who is left."],
   Environment: [R.environmentSchema, "output"],
   Environments: [R.listOf("environments", R.environmentSchema), "output"],
   Populations: [R.listOf("populations", R.populationSchema), "output"],
@@ -244,6 +245,25 @@ const OPS: Record<string, Record<string, Op>> = {
   },
   "/environments/{envID}/userImportJobs/{jobID}/cancel": {
     post: { tag: "Bulk import", summary: "Cancel a job", ok: { "200": { description: "The job", schema: "UserImportJob" } }, errors: [403, 404] },
+  },
+  "/environments/{envID}/migration": {
+    get: {
+      tag: "Users",
+      summary: "How far the environment's migration has come",
+      description: "Identity Data Read Only and up; a population-scoped reader sees only its populations and its own import jobs. Users by password state (one aggregate over an index), legacy hashes upgraded and gateway passwords migrated per UTC day from the audit events, the latest 50 import jobs, and the users never successfully checked since import.",
+      parameters: [{ name: "days", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 366, default: 30 } }],
+      ok: { "200": { description: "The numbers", schema: "Migration" } },
+      errors: [400, 403, 404],
+    },
+  },
+  "/environments/{envID}/migration/remainingUsers": {
+    get: {
+      tag: "Users",
+      summary: "The users never successfully checked since import, as CSV",
+      description: "Streamed, in id order: id, username, email, populationId, populationName, passwordStatus, passwordScheme, createdAt. Never a password or hash; cells are escaped against formula injection.",
+      ok: { "200": { description: "The list", types: ["text/csv"] } },
+      errors: [403, 404],
+    },
   },
   "/environments/{envID}/applications": {
     post: {
