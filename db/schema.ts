@@ -163,10 +163,35 @@ export const users = pgTable(
     passwordStatus: text("password_status").$type<PasswordStatus>().notNull().default("NO_PASSWORD"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true, mode: "date" }),
     externalPassword: jsonb("external_password").$type<ExternalPassword>(),
+    /**
+     * The scheme of the stored password (lib/users/stored-password.ts passwordScheme: "ARGON2ID"
+     * for what hashPassword writes today, else e.g. "SSHA512", "BCRYPT"); null without one. Set
+     * with every write of password_hash, so that the migration cockpit counts families from an index.
+     */
+    passwordScheme: text("password_scheme"),
+    /** The first successful password check (Check Password, console sign-in, a gateway bind); null: never since import. */
+    passwordCheckedAt: timestamp("password_checked_at", { withTimezone: true, mode: "date" }),
+    // The gateway link's ids as plain columns, derived by the database, so that the migration
+    // cockpit's aggregate reads them from its index (an index over a jsonb expression cannot
+    // serve an index-only scan). Never written: batch writers leave generated columns out.
+    passwordGatewayId: text("password_gateway_id").generatedAlwaysAs(sql`external_password->>'gatewayId'`),
+    passwordUserTypeId: text("password_user_type_id").generatedAlwaysAs(sql`external_password->>'userTypeId'`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    // The migration cockpit's one aggregate (lib/migration) is an index-only scan of this.
+    index("users_env_password_state_idx").on(
+      t.environmentId,
+      t.passwordStatus,
+      t.passwordScheme,
+      t.passwordGatewayId,
+      t.passwordUserTypeId,
+      t.populationId,
+      t.passwordCheckedAt,
+    ),
+    // Users never successfully checked since import, in id order: the cockpit's list and CSV export.
+    index("users_env_unchecked_idx").on(t.environmentId, t.id).where(sql`${t.passwordCheckedAt} is null`),
     // The guard for username uniqueness: one username per environment, case-insensitively.
     uniqueIndex("users_env_username_uq").on(t.environmentId, sql`lower(${t.username})`),
     index("users_env_population_idx").on(t.environmentId, t.populationId, t.id),
@@ -250,7 +275,11 @@ export const auditEvents = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_events_env_created_idx").on(t.environmentId, t.createdAt)],
+  (t) => [
+    index("audit_events_env_created_idx").on(t.environmentId, t.createdAt),
+    // Per-day counts of one kind of event (the migration cockpit's upgrades and gateway migrations).
+    index("audit_events_env_action_created_idx").on(t.environmentId, t.action, t.createdAt),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -6,6 +6,7 @@ import {
   AppWindow,
   Boxes,
   FileUp,
+  Gauge,
   Globe,
   KeyRound,
   Layers,
@@ -40,6 +41,7 @@ export function ConsoleNav({ environments }: { environments: NavEnvironment[] })
             { href: `${base}/users`, label: "Users", icon: Users, show: env.canRead },
             { href: `${base}/users/new`, label: "Import user", icon: UserPlus, show: env.canWrite },
             { href: `${base}/imports/new`, label: "Bulk import", icon: FileUp, show: env.canWrite },
+            { href: `${base}/migration`, label: "Migration", icon: Gauge, show: env.canRead },
           ]
         : [],
     },

@@ -13,6 +13,7 @@ import {
 import { insertGateway } from "@/lib/gateways/manage";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { hashPassword } from "@/lib/passwords";
+import { storedPasswordColumns } from "@/lib/users/stored-password";
 
 export type BootstrapResult = {
   created: boolean;
@@ -77,7 +78,7 @@ export async function bootstrap(): Promise<BootstrapResult> {
       environmentId: adminEnvironmentId,
       populationId: adminPopulationId,
       username: adminUsername,
-      passwordHash: adminHash,
+      ...storedPasswordColumns(adminHash),
       passwordStatus: "OK",
       passwordChangedAt: new Date(),
     });

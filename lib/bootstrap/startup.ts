@@ -4,6 +4,7 @@ import { databaseDriver, getDb } from "@/db";
 import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { log, safeError } from "@/lib/log";
 import { passwordSettings } from "@/lib/passwords";
+import { backfillPasswordSchemes } from "@/lib/migration";
 
 export async function startup(opts: { announce?: boolean } = {}): Promise<void> {
   const port = process.env.PORT || "3000";
@@ -15,6 +16,9 @@ export async function startup(opts: { announce?: boolean } = {}): Promise<void> 
       await getDb();
       return bootstrap();
     });
+    // Rows stored before password_scheme existed (migration 0006): classified once, here.
+    const classified = await backfillPasswordSchemes(await getDb());
+    if (classified) log.info("password schemes recorded for existing users", { users: classified });
     if (result.created) process.stdout.write(firstStartBanner(result, baseUrl) + "\n");
     if (opts.announce !== false) process.stdout.write(`identity-import ready on ${baseUrl} (database: ${databaseDriver() === "postgres" ? "PostgreSQL" : "embedded PGlite"})\n`);
   } catch (err) {

@@ -8,6 +8,7 @@ import { forbidden, invalidData, notFound, type ErrorDetail } from "@/lib/api/er
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { openSecret, sealSecret } from "@/lib/secrets";
 import { toFieldProblems } from "@/lib/api/validation";
+import { storedPasswordColumns } from "@/lib/users/stored-password";
 import { closeDirectory, type DirectorySettings } from "./directory";
 import { gatewaySchema, userTypeSchema, type GatewayInput, type UserTypeInput } from "./schema";
 
@@ -161,7 +162,7 @@ function userTypeValues(input: UserTypeInput) {
 async function returnPasswordsToDirectory(tx: Tx, environmentId: string, gatewayId: string, userTypeId: string): Promise<number> {
   const changed = await tx
     .update(users)
-    .set({ passwordHash: null, passwordStatus: "EXTERNAL", passwordChangedAt: null, updatedAt: new Date() })
+    .set({ ...storedPasswordColumns(null), passwordStatus: "EXTERNAL", passwordChangedAt: null, updatedAt: new Date() })
     .where(
       and(
         eq(users.environmentId, environmentId),

@@ -14,6 +14,7 @@ import { parseOrInvalid, toFieldProblems } from "@/lib/api/validation";
 import { userImportSchema } from "@/lib/users/schema";
 import { mergedProfile, profileOf, profileTooLarge } from "@/lib/users/user-row";
 import type { TargetUser } from "@/lib/users/target";
+import { noteSuccessfulCheck, storedPasswordColumns } from "@/lib/users/stored-password";
 import { directoryFor, DirectoryError, type Directory } from "./directory";
 import { loadLink, resolveGatewayLink, type LoadedLink } from "./links";
 import { directorySettingsOf, UnreadableBindPassword } from "./manage";
@@ -112,16 +113,20 @@ export async function checkGatewayPassword(actor: Actor, environmentId: string, 
 
   if (refresh.length) await refreshProfile(actor, environmentId, u, entry, refresh);
 
-  if (link.userType.passwordAuthority === "LDAP") return { passwordStatus: "EXTERNAL", passwordChangedAt: u.passwordChangedAt };
+  if (link.userType.passwordAuthority === "LDAP") {
+    await noteSuccessfulCheck(db, u.id);
+    return { passwordStatus: "EXTERNAL", passwordChangedAt: u.passwordChangedAt };
+  }
 
   // PING_ONE: lazy migration. Conditional on the user still being EXTERNAL, so that a concurrent
   // check or Set Password is never overwritten.
   const hash = await hashPassword(candidate);
   const now = new Date();
   const migrated = await db.transaction(async (tx) => {
+    await noteSuccessfulCheck(tx, u.id, now);
     const changed = await tx
       .update(users)
-      .set({ passwordHash: hash, passwordStatus: "OK", passwordChangedAt: now, updatedAt: now })
+      .set({ ...storedPasswordColumns(hash), passwordStatus: "OK", passwordChangedAt: now, updatedAt: now })
       .where(and(eq(users.id, u.id), eq(users.passwordStatus, "EXTERNAL")))
       .returning({ id: users.id });
     if (changed.length) await recordAudit(tx, actor, environmentId, "PASSWORD.MIGRATED", { type: "USER", id: u.id }, { gatewayId: ext.gatewayId, userTypeId: ext.userTypeId, to: "argon2id" });
@@ -205,7 +210,7 @@ export async function setGatewayPassword(actor: Actor, environmentId: string, u:
   const hash = await hashPassword(input.value);
   const status: PasswordStatus = input.forceChange ? "MUST_CHANGE_PASSWORD" : "OK";
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash: hash, passwordStatus: status, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, u.id));
+    await tx.update(users).set({ ...storedPasswordColumns(hash), passwordStatus: status, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, u.id));
     await endAdminSessionsOf(tx, u.id);
     await recordAudit(tx, actor, environmentId, "USER.PASSWORD_SET", { type: "USER", id: u.id }, { passwordKind: "cleartext", writtenTo: "DIRECTORY_AND_LOCAL", gatewayId: ext.gatewayId, forceChange: !!input.forceChange });
   });
@@ -226,7 +231,7 @@ export async function linkUserToGateway(actor: Actor, environmentId: string, u: 
   const link = await resolveGatewayLink(db, environmentId, parsed.data, "");
   const now = new Date();
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ externalPassword: link, passwordHash: null, passwordStatus: "EXTERNAL", passwordChangedAt: null, updatedAt: now }).where(eq(users.id, u.id));
+    await tx.update(users).set({ externalPassword: link, ...storedPasswordColumns(null), passwordStatus: "EXTERNAL", passwordChangedAt: null, updatedAt: now }).where(eq(users.id, u.id));
     await endAdminSessionsOf(tx, u.id);
     await recordAudit(tx, actor, environmentId, "USER.PASSWORD_GATEWAY_SET", { type: "USER", id: u.id }, {
       gatewayId: link.gatewayId,

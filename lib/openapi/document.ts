@@ -61,6 +61,7 @@ const SCHEMAS: Record<string, [z.ZodType, "input" | "output", string?]> = {
   Token: [R.tokenSchema, "output"],
   User: [R.userSchema, "output", "The user resource (spec 2.5). Never a password, hash or code."],
   Users: [R.listOf("users", R.userSchema), "output"],
+  Migration: [R.migrationSchema, "output", "The migration cockpit (issue 16): users by password state, upgrades and gateway migrations per UTC day, import jobs, and who is left."],
   Environment: [R.environmentSchema, "output"],
   Environments: [R.listOf("environments", R.environmentSchema), "output"],
   Population: [R.populationSchema, "output"],
@@ -372,6 +373,25 @@ const OPS: Record<string, Record<string, Op>> = {
         "Starts a new job (kind undo, with progress, under the jobs API) that deletes the users the job created and restores the attributes of the users it updated. A user changed since the job wrote it, or one the caller may not write (population scope, or roles the caller does not hold), is left as it is and listed in the undo's error report. 400 INVALID_REQUEST for a dry run, a job still running, an undo, or a job already undone. Same roles as starting an import job.",
       ok: { "202": { description: "The undo job, accepted", schema: "UserImportJob", headers: ["Location"] } },
       errors: [400, 403, 404],
+    },
+  },
+  "/environments/{envID}/migration": {
+    get: {
+      tag: "Users",
+      summary: "How far the environment's migration has come",
+      description: "Identity Data Read Only and up; a population-scoped reader sees only its populations and its own import jobs. Users by password state (one aggregate over an index), legacy hashes upgraded and gateway passwords migrated per UTC day from the audit events, the latest 50 import jobs, and the users never successfully checked since import.",
+      parameters: [{ name: "days", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 366, default: 30 } }],
+      ok: { "200": { description: "The numbers", schema: "Migration" } },
+      errors: [400, 403, 404],
+    },
+  },
+  "/environments/{envID}/migration/remainingUsers": {
+    get: {
+      tag: "Users",
+      summary: "The users never successfully checked since import, as CSV",
+      description: "Streamed, in id order: id, username, email, populationId, populationName, passwordStatus, passwordScheme, createdAt. Never a password or hash; cells are escaped against formula injection.",
+      ok: { "200": { description: "The list", types: ["text/csv"] } },
+      errors: [403, 404],
     },
   },
   "/environments/{envID}/applications": {

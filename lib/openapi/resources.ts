@@ -264,3 +264,49 @@ export function listOf(name: string, item: z.ZodType) {
     size: z.number().int(),
   });
 }
+
+const count = z.number().int();
+
+/** The migration cockpit's numbers (issue 16), as lib/migration and its route write them. */
+export const migrationSchema = z.object({
+  environment: z.object({ id: uuid }),
+  since: z.string().describe("The first UTC day (YYYY-MM-DD) of migrations.days."),
+  users: z.object({
+    total: count,
+    current: count.describe("argon2id at today's parameters"),
+    legacy: z.array(z.object({ scheme: z.string(), count })).describe("Stored values of every other scheme, each upgraded to argon2id at its first successful check."),
+    external: z.array(
+      z.object({
+        gateway: z.object({ id: z.string(), name: z.string().nullable() }),
+        userType: z.object({ id: z.string(), name: z.string().nullable() }),
+        count,
+        neverChecked: count,
+      }),
+    ),
+    noPassword: count,
+    mustChange: count.describe("Status MUST_CHANGE_PASSWORD; also counted in the states above."),
+  }),
+  migrations: z.object({
+    upgraded: count,
+    migrated: count,
+    days: z.array(z.object({ day: z.string(), upgraded: count, migrated: count })),
+  }),
+  importJobs: z.array(
+    z.object({
+      id: uuid,
+      status: z.enum(USER_IMPORT_JOB_STATUSES),
+      dryRun: z.boolean(),
+      fileName: z.string().nullable(),
+      createdAt: timestamp,
+      finishedAt: timestamp.nullable(),
+      totalRows: count,
+      created: count,
+      updated: count,
+      skipped: count,
+      failed: count,
+      _links: z.object({ self: link }),
+    }),
+  ),
+  remaining: z.object({ neverChecked: count.describe("Users who have never had a successful password check since import.") }),
+  _links: z.object({ self: link, remainingUsers: link, userImportJobs: link }),
+});

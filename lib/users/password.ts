@@ -11,7 +11,7 @@ import { endAdminSessionsOf } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/audit";
 import { checkGatewayPassword, isGatewayUser, linkUserToGateway, setGatewayPassword } from "@/lib/gateways/password";
 import { passwordValueSchema } from "./schema";
-import { decidePassword, environmentPasswordPolicy, passwordKind, policyOf, storedPasswordValue } from "./stored-password";
+import { CURRENT_PASSWORD_SCHEME, decidePassword, environmentPasswordPolicy, noteSuccessfulCheck, passwordKind, policyOf, storedPasswordColumns, storedPasswordValue } from "./stored-password";
 import { findTargetUser, type TargetUser } from "./target";
 
 /** Media types of the password operations (spec 3.4). */
@@ -97,7 +97,7 @@ export async function setPassword(actor: Actor, environmentId: string, userId: s
   const now = new Date();
   const status: PasswordStatus = forceChange ? "MUST_CHANGE_PASSWORD" : "OK";
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash: stored, passwordStatus: status, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, u.id));
+    await tx.update(users).set({ ...storedPasswordColumns(stored), passwordStatus: status, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, u.id));
     // A new password ends the user's console sessions (finding F6): whoever held the old one is out.
     await endAdminSessionsOf(tx, u.id);
     await recordAudit(tx, actor, environmentId, "USER.PASSWORD_SET", { type: "USER", id: u.id }, {
@@ -138,19 +138,24 @@ export async function checkPassword(actor: Actor, environmentId: string, userId:
 }
 
 /**
- * Transparent upgrade: after a successful check of `cleartext` against `stored`, replace any
- * legacy or weaker hash with a fresh argon2id one. Only if the stored value is still the one
+ * After a successful check of `cleartext` against `stored`: the first check is recorded
+ * (password_checked_at, what the migration cockpit counts), and the transparent upgrade replaces
+ * any legacy or weaker hash with a fresh argon2id one. Only if the stored value is still the one
  * checked, so that a concurrent Set Password is never overwritten. Used by Check Password and
  * by console sign-in.
  */
 export async function upgradeStoredHash(v: { actor: Actor; environmentId: string; userId: string; stored: string; cleartext: string }): Promise<void> {
-  if (!needsRehash(v.stored)) return;
   const db = await getDb();
+  if (!needsRehash(v.stored)) {
+    await noteSuccessfulCheck(db, v.userId);
+    return;
+  }
   const fresh = await hashPassword(v.cleartext);
   await db.transaction(async (tx) => {
+    await noteSuccessfulCheck(tx, v.userId);
     const changed = await tx
       .update(users)
-      .set({ passwordHash: fresh })
+      .set({ passwordHash: fresh, passwordScheme: CURRENT_PASSWORD_SCHEME })
       .where(and(eq(users.id, v.userId), eq(users.passwordHash, v.stored)))
       .returning({ id: users.id });
     if (changed.length) {

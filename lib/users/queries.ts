@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { getDb, type Db } from "@/db";
 import { identityProviders, users } from "@/db/schema";
 import { requireEnvironmentAccess, reaches, type Actor, type Reach } from "@/lib/access";
@@ -59,7 +59,14 @@ export function decodeCursor(cursor: string): string {
   throw invalidData([{ code: "INVALID_VALUE", target: "cursor", message: "The cursor is not valid: use the next link as given." }]);
 }
 
-export type ListOptions = { limit: number; after?: string | null; filter?: FilterNode | null; search?: string };
+export type ListOptions = {
+  limit: number;
+  after?: string | null;
+  filter?: FilterNode | null;
+  search?: string;
+  /** Only users who have never had a successful password check since import (the migration cockpit's "what is left"). */
+  neverChecked?: boolean;
+};
 
 /** The one list query (bench/filters.mts EXPLAINs it as built here). */
 export function userListQuery(db: Db, environmentId: string, r: Reach, opts: ListOptions) {
@@ -67,6 +74,7 @@ export function userListQuery(db: Db, environmentId: string, r: Reach, opts: Lis
   if (!r.all) where.push(inArray(users.populationId, [...r.populations]));
   if (opts.after) where.push(gt(users.id, opts.after));
   if (opts.filter) where.push(filterSql(opts.filter));
+  if (opts.neverChecked) where.push(isNull(users.passwordCheckedAt));
   // The console's search box: a prefix of the username or of the email.
   if (opts.search) {
     const prefix = escapeLike(opts.search.toLowerCase()) + "%";

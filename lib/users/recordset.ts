@@ -24,7 +24,8 @@ export function recordset<T extends PgTable, K extends keyof T["$inferSelect"] &
   rows: readonly Pick<T["$inferSelect"], K>[],
   keys?: readonly K[],
 ): Recordset {
-  const all = Object.entries(getTableColumns(table));
+  // Generated columns (users' gateway ids) are the database's to write: never in an insert.
+  const all = Object.entries(getTableColumns(table)).filter(([, c]) => !c.generated);
   const columns = keys ? all.filter(([key]) => keys.includes(key as K)) : all;
   // JSON.stringify writes a Date as its ISO string, which PostgreSQL reads as timestamptz.
   const payload = JSON.stringify(

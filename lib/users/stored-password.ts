@@ -1,8 +1,8 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Executor } from "@/db";
-import { environments } from "@/db/schema";
-import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword, type PasswordPolicy } from "@/lib/passwords";
+import { environments, users } from "@/db/schema";
+import { checkPasswordPolicy, classifyPassword, DEFAULT_PASSWORD_POLICY, hashPassword, needsRehash, type PasswordPolicy } from "@/lib/passwords";
 
 /**
  * The one password-value rule of import and Set Password (spec 3.1-3.3): a cleartext value must
@@ -48,4 +48,33 @@ export function policyOf(stored: PasswordPolicy | null | undefined): PasswordPol
 export async function environmentPasswordPolicy(db: Executor, environmentId: string): Promise<PasswordPolicy | null> {
   const [env] = await db.select({ policy: environments.passwordPolicy }).from(environments).where(eq(environments.id, environmentId));
   return env ? policyOf(env.policy) : null;
+}
+
+/** The scheme recorded for what hashPassword writes today: every other stored value is upgraded at its first successful check. */
+export const CURRENT_PASSWORD_SCHEME = "ARGON2ID";
+/** An argon2id value weaker than what hashPassword writes today (imported): upgraded like any legacy value. */
+export const WEAKER_ARGON2ID_SCHEME = "ARGON2ID-WEAKER";
+
+/**
+ * The `password_scheme` column of a stored value: its scheme as the registry names it (SSHA512,
+ * BCRYPT, DJANGO-PBKDF2-SHA256, ...), CURRENT_PASSWORD_SCHEME when it needs no upgrade, null for
+ * none. The migration cockpit counts these (lib/migration).
+ */
+export function passwordScheme(stored: string | null | undefined): string | null {
+  if (stored === null || stored === undefined) return null;
+  const c = classifyPassword(stored);
+  // Only accepted values are ever stored; a value the server's limits now refuse never matches.
+  if (c.kind !== "encoded") return "UNVERIFIABLE";
+  if (!needsRehash(stored)) return CURRENT_PASSWORD_SCHEME;
+  return c.scheme === "ARGON2ID" ? WEAKER_ARGON2ID_SCHEME : c.scheme;
+}
+
+/** The columns every write of a stored password sets together: the value and its scheme. */
+export function storedPasswordColumns(stored: string | null): { passwordHash: string | null; passwordScheme: string | null } {
+  return { passwordHash: stored, passwordScheme: passwordScheme(stored) };
+}
+
+/** A successful check (Check Password, console sign-in, a gateway bind): the first one is recorded, later ones write nothing. */
+export async function noteSuccessfulCheck(db: Executor, userId: string, at: Date = new Date()): Promise<void> {
+  await db.update(users).set({ passwordCheckedAt: at }).where(and(eq(users.id, userId), isNull(users.passwordCheckedAt)));
 }

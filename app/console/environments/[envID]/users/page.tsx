@@ -16,7 +16,8 @@ import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 
 const PAGE_SIZE = 25;
 
-type Search = { q?: string; population?: string; cursor?: string; notice?: string };
+/** `checked=never`: only users never successfully checked since import (linked from the migration page). */
+type Search = { q?: string; population?: string; cursor?: string; notice?: string; checked?: string };
 
 export default async function UsersPage({ params, searchParams }: { params: Promise<{ envID: string }>; searchParams: Promise<Search> }) {
   const actor = await requireConsoleActor();
@@ -35,6 +36,7 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
 
   const q = (sp.q ?? "").trim().slice(0, 128);
   const population = pops.some((p) => p.id === sp.population) ? sp.population : undefined;
+  const checked = sp.checked === "never" ? "never" : undefined;
   let after: string | null = null;
   let badCursor = false;
   if (sp.cursor) {
@@ -50,10 +52,11 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
     after,
     search: q || undefined,
     filter: population ? { kind: "cmp", attribute: "population.id", op: "eq", value: population } : null,
+    neverChecked: checked === "never",
   });
   const qs = (extra: Record<string, string | undefined>) => {
     const u = new URLSearchParams();
-    for (const [k, v] of Object.entries({ q: q || undefined, population, ...extra })) if (v) u.set(k, v);
+    for (const [k, v] of Object.entries({ q: q || undefined, population, checked, ...extra })) if (v) u.set(k, v);
     const s = u.toString();
     return s ? `?${s}` : "";
   };
@@ -98,14 +101,21 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
             ))}
           </Select>
         </div>
+        <div className="space-y-1.5 sm:w-64">
+          <Label htmlFor="checked">Password check</Label>
+          <Select id="checked" name="checked" defaultValue={checked ?? ""}>
+            <option value="">Any</option>
+            <option value="never">Never checked since import</option>
+          </Select>
+        </div>
         <button type="submit" className={buttonClass("secondary")}>
           Apply
         </button>
       </form>
       {badCursor && <Alert tone="warning" className="mb-4">That page link is no longer valid; showing the first page.</Alert>}
       {page.users.length === 0 ? (
-        <EmptyState title={q || population ? "No users match" : "No users yet"}>
-          {q || population ? "Try a shorter prefix or another population." : canWrite ? "Import the first one." : null}
+        <EmptyState title={q || population || checked ? "No users match" : "No users yet"}>
+          {q || population || checked ? "Try a shorter prefix or another population." : canWrite ? "Import the first one." : null}
         </EmptyState>
       ) : (
         <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
