@@ -122,8 +122,11 @@ async function verifiedClaims(req: Request): Promise<VerifiedClaims> {
     if (cached.exp * 1000 > Date.now()) return cached.claims;
     verifiedTokens.delete(token);
   }
+  // The key first, outside the try: a database that cannot be read for it (the key is kept
+  // there unless AUTH_SECRET is set) is a 503, never a 401 that tells a client its token is bad.
+  const key = await signingKey();
   try {
-    const { payload } = await jwtVerify<TokenClaims>(token, await signingKey(), {
+    const { payload } = await jwtVerify<TokenClaims>(token, key, {
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });
