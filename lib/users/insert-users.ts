@@ -14,6 +14,32 @@ export type UserInsert = { row: UserRow; audit: AuditEventRow; verification: Use
 
 const OUTBOX_KEYS = ["id", "environmentId", "userId", "toAddress", "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt"] as const;
 
+/** The verification codes and outbox emails of the users that get one, as recordsets. */
+function verificationRecordsets(verifying: readonly { row: UserRow; verification: UserVerificationWrite }[]) {
+  const codes = recordset(
+    verificationCodes,
+    "c",
+    verifying.map(({ row, verification: v }) => ({ userId: row.id, codeHash: v.codeHash, email: row.email ?? v.outbox.to, expiresAt: v.expiresAt, createdAt: row.createdAt })),
+  );
+  const mails = recordset(
+    emailOutbox,
+    "m",
+    verifying.map(({ row, verification: v }) => ({
+      id: v.outbox.id,
+      environmentId: row.environmentId,
+      userId: row.id,
+      toAddress: v.outbox.to,
+      subject: v.outbox.subject,
+      textBody: v.outbox.text,
+      htmlBody: v.outbox.html,
+      nextAttemptAt: row.createdAt,
+      createdAt: row.createdAt,
+    })),
+    OUTBOX_KEYS,
+  );
+  return { codes, mails };
+}
+
 /**
  * Writes users (one or a whole batch), their audit events and their verification codes and
  * emails in ONE statement, so that all are written or none: the rows of each table travel as one
@@ -27,27 +53,7 @@ export async function insertUsersWithAudit(db: Executor, entries: readonly UserI
   const verifying = entries.filter((e): e is UserInsert & { verification: UserVerificationWrite } => e.verification !== null);
   let verification = sql``;
   if (verifying.length) {
-    const codes = recordset(
-      verificationCodes,
-      "c",
-      verifying.map(({ row, verification: v }) => ({ userId: row.id, codeHash: v.codeHash, email: row.email ?? v.outbox.to, expiresAt: v.expiresAt, createdAt: row.createdAt })),
-    );
-    const mails = recordset(
-      emailOutbox,
-      "m",
-      verifying.map(({ row, verification: v }) => ({
-        id: v.outbox.id,
-        environmentId: row.environmentId,
-        userId: row.id,
-        toAddress: v.outbox.to,
-        subject: v.outbox.subject,
-        textBody: v.outbox.text,
-        htmlBody: v.outbox.html,
-        nextAttemptAt: row.createdAt,
-        createdAt: row.createdAt,
-      })),
-      OUTBOX_KEYS,
-    );
+    const { codes, mails } = verificationRecordsets(verifying);
     verification = sql`verification_code_rows as (
         insert into verification_codes (${codes.columns}) select ${codes.values} from ${codes.from}
       ), verification_mail_rows as (
@@ -75,27 +81,7 @@ export async function insertUsersSkippingTaken(db: Executor, entries: readonly O
   const verifying = entries.filter((e): e is Omit<UserInsert, "audit"> & { verification: UserVerificationWrite } => e.verification !== null);
   let verification = sql``;
   if (verifying.length) {
-    const codes = recordset(
-      verificationCodes,
-      "c",
-      verifying.map(({ row, verification: v }) => ({ userId: row.id, codeHash: v.codeHash, email: row.email ?? v.outbox.to, expiresAt: v.expiresAt, createdAt: row.createdAt })),
-    );
-    const mails = recordset(
-      emailOutbox,
-      "m",
-      verifying.map(({ row, verification: v }) => ({
-        id: v.outbox.id,
-        environmentId: row.environmentId,
-        userId: row.id,
-        toAddress: v.outbox.to,
-        subject: v.outbox.subject,
-        textBody: v.outbox.text,
-        htmlBody: v.outbox.html,
-        nextAttemptAt: row.createdAt,
-        createdAt: row.createdAt,
-      })),
-      OUTBOX_KEYS,
-    );
+    const { codes, mails } = verificationRecordsets(verifying);
     verification = sql`, verification_code_rows as (
         insert into verification_codes (${codes.columns}) select ${codes.values} from ${codes.from} join inserted on inserted.id = c.user_id
       ), verification_mail_rows as (
