@@ -69,7 +69,7 @@ export async function authenticateAdministrator(username: unknown, password: unk
   const envId = await adminEnvironmentId();
   const [row] = envId
     ? await db
-        .select({ id: users.id, username: users.username, passwordHash: users.passwordHash, enabled: users.enabled })
+        .select({ id: users.id, username: users.username, passwordHash: users.passwordHash, enabled: users.enabled, passwordCheckedAt: users.passwordCheckedAt })
         .from(users)
         .where(and(eq(users.environmentId, envId), sql`lower(${users.username}) = lower(${name})`))
     : [];
@@ -94,6 +94,7 @@ export async function authenticateAdministrator(username: unknown, password: unk
     userId: row.id,
     stored: usable,
     cleartext: password,
+    checkedAt: row.passwordCheckedAt,
   });
   return answerNoSoonerThan(startedAt, { ok: true, administrator: { id: row.id, username: row.username, assignments: await loadAssignments({ userId: row.id }) } });
 }

@@ -114,7 +114,8 @@ export async function checkGatewayPassword(actor: Actor, environmentId: string, 
   if (refresh.length) await refreshProfile(actor, environmentId, u, entry, refresh);
 
   if (link.userType.passwordAuthority === "LDAP") {
-    await noteSuccessfulCheck(db, u.id);
+    // Once recorded, the first check stays as it is: no write on every later check.
+    if (!u.passwordCheckedAt) await noteSuccessfulCheck(db, u.id);
     return { passwordStatus: "EXTERNAL", passwordChangedAt: u.passwordChangedAt };
   }
 

@@ -133,7 +133,7 @@ export async function checkPassword(actor: Actor, environmentId: string, userId:
   if (!(await verifyPassword(stored, checked.password))) {
     throw invalidData([{ code: "INVALID_VALUE", target: "password", message: "The password does not match." }]);
   }
-  await upgradeStoredHash({ actor, environmentId, userId: u.id, stored, cleartext: checked.password });
+  await upgradeStoredHash({ actor, environmentId, userId: u.id, stored, cleartext: checked.password, checkedAt: u.passwordCheckedAt });
   return stateOf(u);
 }
 
@@ -144,10 +144,11 @@ export async function checkPassword(actor: Actor, environmentId: string, userId:
  * checked, so that a concurrent Set Password is never overwritten. Used by Check Password and
  * by console sign-in.
  */
-export async function upgradeStoredHash(v: { actor: Actor; environmentId: string; userId: string; stored: string; cleartext: string }): Promise<void> {
+export async function upgradeStoredHash(v: { actor: Actor; environmentId: string; userId: string; stored: string; cleartext: string; checkedAt?: Date | null }): Promise<void> {
   const db = await getDb();
   if (!needsRehash(v.stored)) {
-    await noteSuccessfulCheck(db, v.userId);
+    // Once recorded, the first check stays as it is: no write on every later check.
+    if (!v.checkedAt) await noteSuccessfulCheck(db, v.userId);
     return;
   }
   const fresh = await hashPassword(v.cleartext);

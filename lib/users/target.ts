@@ -20,6 +20,7 @@ const targetColumns = {
   passwordHash: users.passwordHash,
   passwordStatus: users.passwordStatus,
   passwordChangedAt: users.passwordChangedAt,
+  passwordCheckedAt: users.passwordCheckedAt,
   externalPassword: users.externalPassword,
 };
 
@@ -35,6 +36,8 @@ export type TargetUser = {
   passwordHash: string | null;
   passwordStatus: (typeof users.$inferSelect)["passwordStatus"];
   passwordChangedAt: Date | null;
+  /** The first successful check since import (null: never checked). */
+  passwordCheckedAt: Date | null;
   externalPassword: (typeof users.$inferSelect)["externalPassword"];
 };
 
