@@ -21,6 +21,12 @@ describe("uuidv7", () => {
     expect(first < second).toBe(true);
     expect(new Set(Array.from({ length: 10_000 }, uuidv7)).size).toBe(10_000);
   });
+
+  it("sorts in the order made within one millisecond too (a counter in rand_a)", () => {
+    const ids = Array.from({ length: 20_000 }, uuidv7);
+    for (let i = 1; i < ids.length; i++) expect(ids[i - 1]! < ids[i]!, `${ids[i - 1]} then ${ids[i]}`).toBe(true);
+    expect(ids.every((id) => id[14] === "7" && ["8", "9", "a", "b"].includes(id[19]!))).toBe(true);
+  });
 });
 
 describe("the UUID rule", () => {

@@ -23,6 +23,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 // percent of its CPU. Each id copies its 16 bytes out, so no two ids share randomness.
 const POOL = new Uint8Array(4096);
 let poolAt = POOL.length;
+let lastMs = -1;
+let counter = 0;
 
 export function uuidv7(): string {
   if (poolAt + 16 > POOL.length) {
@@ -31,7 +33,21 @@ export function uuidv7(): string {
   }
   const bytes = POOL.slice(poolAt, poolAt + 16);
   poolAt += 16;
-  const ms = Date.now();
+  // Monotonic within the process (RFC 9562 6.2, method 1): ids made in the same millisecond carry
+  // a 12-bit counter in rand_a, started at a random value with room to count, so that rows created
+  // together (an environment's populations, a batch) list in the order they were made.
+  let ms = Date.now();
+  if (ms > lastMs) {
+    lastMs = ms;
+    counter = ((bytes[6]! & 0x07) << 8) | bytes[7]!;
+  } else {
+    ms = lastMs;
+    counter += 1;
+    if (counter > 0xfff) {
+      lastMs = ms = lastMs + 1;
+      counter = 0;
+    }
+  }
   // 48 bits of milliseconds: the high 16 bits by division, the low 32 by remainder (no BigInt needed).
   const high = Math.floor(ms / 2 ** 32);
   const low = ms % 2 ** 32;
@@ -41,7 +57,8 @@ export function uuidv7(): string {
   bytes[3] = (low >>> 16) & 0xff;
   bytes[4] = (low >>> 8) & 0xff;
   bytes[5] = low & 0xff;
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   let hex = "";
   for (let i = 0; i < 16; i++) {
