@@ -6,13 +6,21 @@
 const W = 320;
 const H = 80;
 
-/** Rows per second between consecutive samples, at the later sample's time. */
+/** The history's resolution (seconds): a stretch shorter than this is drawn as this long. */
+const RESOLUTION_S = 0.1;
+
+/**
+ * Rows per second between consecutive samples, at the later sample's time, from the job's start
+ * (0 rows at 0 s). A job done within one tick of the history (its samples share a time) still
+ * gets its one stretch, drawn as one tick long.
+ */
 export function ratePoints(history: readonly (readonly [number, number])[]): [number, number][] {
+  const samples: (readonly [number, number])[] = history.length && (history[0]![0] > 0 || history[0]![1] > 0) ? [[0, 0], ...history] : [...history];
   const out: [number, number][] = [];
-  for (let i = 1; i < history.length; i++) {
-    const [t0, n0] = history[i - 1]!;
-    const [t1, n1] = history[i]!;
-    if (t1 > t0) out.push([t1, (n1 - n0) / (t1 - t0)]);
+  for (let i = 1; i < samples.length; i++) {
+    const [t0, n0] = samples[i - 1]!;
+    const [t1, n1] = samples[i]!;
+    if (t1 > t0 || n1 > n0) out.push([Math.max(t1, t0 + RESOLUTION_S), (n1 - n0) / Math.max(t1 - t0, RESOLUTION_S)]);
   }
   return out;
 }

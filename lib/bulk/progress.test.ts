@@ -28,3 +28,16 @@ describe("jobPhase", () => {
     expect(jobPhase({ status: "CANCELED", dryRun: false, chunksDone: 1 })).toBe("reporting");
   });
 });
+
+describe("the wizard's rate chart points", () => {
+  it("start from 0 rows at 0 s, and a job done within one tick of its history still has its stretch", async () => {
+    const { ratePoints } = await import("@/components/job-rate-chart");
+    expect(ratePoints([])).toEqual([]);
+    // Both samples in the same tenth of a second (a fast one-batch job on a quiet machine).
+    expect(ratePoints([[0, 0], [0, 1000]])).toEqual([[0.1, 10_000]]);
+    expect(ratePoints([[0, 1000]])).toEqual([[0.1, 10_000]]);
+    expect(ratePoints([[2, 1000], [4, 3000]])).toEqual([[2, 500], [4, 1000]]);
+    // Nothing new and no time passed: no point.
+    expect(ratePoints([[0, 0], [0, 0]])).toEqual([]);
+  });
+});
