@@ -27,29 +27,35 @@ function sextetAt(table: Int16Array, text: string, i: number): number {
   return code < 128 ? table[code]! : -1;
 }
 
-/** Decodes base64 text, or returns null when it is not well-formed for the given flavour. */
+/**
+ * Decodes base64 text (from `start` on, so that a caller need not cut off a prefix first), or
+ * returns null when it is not well-formed for the given flavour.
+ */
 export function decodeBase64(
   text: string,
   alphabet: string = BASE64_ALPHABET,
   padding: Padding = "optional",
+  start = 0,
 ): Uint8Array | null {
-  let length = text.length;
+  const table = lookupFor(alphabet);
+  const total = text.length - start;
+  let end = text.length;
   // Up to two "=" at the end, only where they complete a group of four.
   let pad = 0;
-  while (pad < 2 && length > 0 && text.charCodeAt(length - 1) === 0x3d /* = */) {
-    length--;
+  while (pad < 2 && end > start && text.charCodeAt(end - 1) === 0x3d /* = */) {
+    end--;
     pad++;
   }
-  if (pad > 0 && (padding === "forbidden" || text.length % 4 !== 0)) return null;
-  if (pad === 0 && padding === "required" && text.length % 4 !== 0) return null;
+  if (pad > 0 && (padding === "forbidden" || total % 4 !== 0)) return null;
+  if (pad === 0 && padding === "required" && total % 4 !== 0) return null;
+  const length = end - start;
   // A single leftover character carries only 6 bits: never a whole byte.
   if (length % 4 === 1) return null;
 
-  const table = lookupFor(alphabet);
   const out = new Uint8Array((length * 3) >> 2);
   let o = 0;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
     const a = sextetAt(table, text, i), b = sextetAt(table, text, i + 1), c = sextetAt(table, text, i + 2), d = sextetAt(table, text, i + 3);
     if ((a | b | c | d) < 0) return null;
     const word = (a << 18) | (b << 12) | (c << 6) | d;
@@ -57,12 +63,12 @@ export function decodeBase64(
     out[o++] = (word >> 8) & 0xff;
     out[o++] = word & 0xff;
   }
-  if (i < length) {
-    const a = sextetAt(table, text, i), b = sextetAt(table, text, i + 1), c = i + 2 < length ? sextetAt(table, text, i + 2) : 0;
+  if (i < end) {
+    const a = sextetAt(table, text, i), b = sextetAt(table, text, i + 1), c = i + 2 < end ? sextetAt(table, text, i + 2) : 0;
     if ((a | b | c) < 0) return null;
     const word = (a << 18) | (b << 12) | (c << 6);
     out[o++] = word >> 16;
-    if (i + 2 < length) out[o++] = (word >> 8) & 0xff;
+    if (i + 2 < end) out[o++] = (word >> 8) & 0xff;
   }
   return out;
 }
@@ -74,15 +80,16 @@ export function utf8Bytes(text: string): Uint8Array {
 const HEX = lookupFor("0123456789abcdef");
 const HEX_UPPER = lookupFor("0123456789ABCDEF");
 
-/** Lower- or upper-case hex of whole bytes, or null. */
-export function decodeHex(text: string): Uint8Array | null {
-  if (text.length % 2 !== 0) return null;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < text.length; i++) {
+/** Lower- or upper-case hex of whole bytes (from `start` on), or null. */
+export function decodeHex(text: string, start = 0): Uint8Array | null {
+  if ((text.length - start) % 2 !== 0) return null;
+  const out = new Uint8Array((text.length - start) / 2);
+  for (let i = start; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const digit = code < 128 ? (HEX[code]! >= 0 ? HEX[code]! : HEX_UPPER[code]!) : -1;
     if (digit < 0) return null;
-    out[i >> 1] = (out[i >> 1]! << 4) | digit;
+    const o = (i - start) >> 1;
+    out[o] = (out[o]! << 4) | digit;
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { passwordSettings } from "./settings";
 export const nodePrimitives: Primitives = {
   digest(algorithm, ...parts) {
     const h = createHash(algorithm);
-    for (const part of parts) h.update(part);
+    for (let i = 0; i < parts.length; i++) h.update(parts[i]!);
     return h.digest();
   },
   hmac(algorithm, key, ...parts) {

@@ -33,15 +33,23 @@ export type SaltedDigestHash = {
   salt: Uint8Array;
 };
 
+// Each braced prefix in upper case (the common spelling), with its scheme and digest: a
+// verification parses the stored value every time, so finding the scheme must not build strings.
+const PREFIXES = (Object.keys(SCHEMES) as Scheme[]).map((scheme) => ({ prefix: `{${scheme}}`, scheme, ...SCHEMES[scheme], ...DIGESTS[SCHEMES[scheme].algorithm] }));
+
+function schemeOf(value: string): (typeof PREFIXES)[number] {
+  for (const p of PREFIXES) if (value.startsWith(p.prefix)) return p;
+  // Scheme names are case-insensitive (OpenLDAP): "{ssha}" is looked up in upper case.
+  const upper = value.slice(0, value.indexOf("}") + 1).toUpperCase();
+  return PREFIXES.find((p) => p.prefix === upper)!;
+}
+
 export const saltedDigest: PasswordFamily<SaltedDigestHash> = {
   family: "salted-digest",
-  prefixes: Object.keys(SCHEMES).map((name) => `{${name}}`),
+  prefixes: PREFIXES.map((p) => p.prefix),
   parse(value): SaltedDigestHash | Invalid {
-    const end = value.indexOf("}");
-    const scheme = value.slice(1, end).toUpperCase() as Scheme;
-    const { algorithm, salted } = SCHEMES[scheme];
-    const { length, label } = DIGESTS[algorithm];
-    const bytes = decodeBase64(value.slice(end + 1), BASE64_ALPHABET, "optional");
+    const { prefix, scheme, algorithm, salted, length, label } = schemeOf(value);
+    const bytes = decodeBase64(value, BASE64_ALPHABET, "optional", prefix.length);
     if (!bytes) return invalid(`The {${scheme}} value is not valid base64.`);
     if (salted) {
       // OpenLDAP refuses a salted value with no salt bytes at all; so do we.
