@@ -51,37 +51,45 @@ export type LoadedLink = {
   };
 };
 
+/** What a LoadedLink is read from: the gateway and user type columns (also joined into the target user's read, lib/users/target.ts). */
+export const LINK_COLUMNS = {
+  gateway: {
+    id: gateways.id,
+    name: gateways.name,
+    type: gateways.type,
+    enabled: gateways.enabled,
+    version: gateways.version,
+    servers: gateways.servers,
+    bindDn: gateways.bindDn,
+    bindPasswordCiphertext: gateways.bindPasswordCiphertext,
+    connectionSecurity: gateways.connectionSecurity,
+    validateTlsCertificates: gateways.validateTlsCertificates,
+  },
+  userType: {
+    id: gatewayUserTypes.id,
+    name: gatewayUserTypes.name,
+    passwordAuthority: gatewayUserTypes.passwordAuthority,
+    searchBaseDn: gatewayUserTypes.searchBaseDn,
+    orderedCorrelationAttributes: gatewayUserTypes.orderedCorrelationAttributes,
+    allowPasswordChanges: gatewayUserTypes.allowPasswordChanges,
+    updateUserOnSuccessfulAuthentication: gatewayUserTypes.updateUserOnSuccessfulAuthentication,
+    newUserLookup: gatewayUserTypes.newUserLookup,
+  },
+};
+
+/** The gateway and user type of a stored link as read (either may be missing), or a 400 saying the link is broken. */
+export function linkOf(row: { gateway: LoadedLink["gateway"] | null; userType: LoadedLink["userType"] | null } | undefined): LoadedLink {
+  if (!row?.gateway) throw requestFailed("The gateway this user is linked to no longer exists: link the user to a gateway again.");
+  if (!row.userType) throw requestFailed("The gateway user type this user is linked to no longer exists: link the user to a gateway again.");
+  return row as LoadedLink;
+}
+
 /** The gateway and user type a stored link points at, or a 400 saying the link is broken. */
 export async function loadLink(db: Executor, environmentId: string, link: ExternalPassword): Promise<LoadedLink> {
   const [row] = await db
-    .select({
-      gateway: {
-        id: gateways.id,
-        name: gateways.name,
-        type: gateways.type,
-        enabled: gateways.enabled,
-        version: gateways.version,
-        servers: gateways.servers,
-        bindDn: gateways.bindDn,
-        bindPasswordCiphertext: gateways.bindPasswordCiphertext,
-        connectionSecurity: gateways.connectionSecurity,
-        validateTlsCertificates: gateways.validateTlsCertificates,
-      },
-      userType: {
-        id: gatewayUserTypes.id,
-        name: gatewayUserTypes.name,
-        passwordAuthority: gatewayUserTypes.passwordAuthority,
-        searchBaseDn: gatewayUserTypes.searchBaseDn,
-        orderedCorrelationAttributes: gatewayUserTypes.orderedCorrelationAttributes,
-        allowPasswordChanges: gatewayUserTypes.allowPasswordChanges,
-        updateUserOnSuccessfulAuthentication: gatewayUserTypes.updateUserOnSuccessfulAuthentication,
-        newUserLookup: gatewayUserTypes.newUserLookup,
-      },
-    })
+    .select(LINK_COLUMNS)
     .from(gateways)
     .leftJoin(gatewayUserTypes, and(eq(gatewayUserTypes.gatewayId, gateways.id), eq(gatewayUserTypes.id, link.userTypeId)))
     .where(and(eq(gateways.id, link.gatewayId), eq(gateways.environmentId, environmentId)));
-  if (!row) throw requestFailed("The gateway this user is linked to no longer exists: link the user to a gateway again.");
-  if (!row.userType) throw requestFailed("The gateway user type this user is linked to no longer exists: link the user to a gateway again.");
-  return row as LoadedLink;
+  return linkOf(row);
 }

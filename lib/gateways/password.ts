@@ -16,7 +16,7 @@ import { mergedProfile, profileOf, profileTooLarge } from "@/lib/users/user-row"
 import type { TargetUser } from "@/lib/users/target";
 import { noteSuccessfulCheck, storedPasswordColumns } from "@/lib/users/stored-password";
 import { directoryFor, DirectoryError, type Directory } from "./directory";
-import { loadLink, resolveGatewayLink, type LoadedLink } from "./links";
+import { linkOf, loadLink, resolveGatewayLink, type LoadedLink } from "./links";
 import { directorySettingsOf, UnreadableBindPassword } from "./manage";
 import { mapEntry, mappedLdapAttributes } from "./mapping";
 import { setGatewayBodySchema } from "./schema";
@@ -99,7 +99,8 @@ export async function checkGatewayPassword(actor: Actor, environmentId: string, 
   const ext = u.externalPassword;
   if (!ext) throw requestFailed("The user is not linked to a gateway: link it (setGateway) or set a password.");
   const db = await getDb();
-  const link = await loadLink(db, environmentId, ext);
+  // Check Password reads the link with the user (one statement); other callers read it here.
+  const link = u.gatewayLink ? linkOf(u.gatewayLink) : await loadLink(db, environmentId, ext);
   const directory = await directoryOf(link);
   const refresh = link.userType.updateUserOnSuccessfulAuthentication && link.userType.newUserLookup ? link.userType.newUserLookup.attributeMappings : [];
 

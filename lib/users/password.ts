@@ -120,7 +120,8 @@ export const checkBodySchema = z.object({ password: z.string({ error: "password 
  */
 export async function checkPassword(actor: Actor, environmentId: string, userId: string, body: unknown): Promise<PasswordState> {
   const db = await getDb();
-  const u = await findTargetUser(db, actor, environmentId, userId, "users:write");
+  // With the gateway link: a gateway user's check then needs no second read (spec 5.2).
+  const u = await findTargetUser(db, actor, environmentId, userId, "users:write", { gatewayLink: true });
   const checked = parseOrInvalid(checkBodySchema, body ?? {});
   refuseIdentityProviderUser(u);
   // Spec 5.2: the directory checks the password (and, for PING_ONE authority, it migrates here).
