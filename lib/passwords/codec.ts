@@ -9,6 +9,14 @@ export const CRYPT64_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi
 
 export type Padding = "required" | "optional" | "forbidden";
 
+// Decoded bytes go straight to node:crypto on the server. A small, fresh Uint8Array lives on V8's
+// heap, and native code must first move it off (or copy it) on every use; Node's pooled Buffers
+// are off-heap already. So on the server the decoders write into Buffer.allocUnsafe (a Uint8Array
+// too); in the browser, where there is no Buffer, into a plain Uint8Array.
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafe?: (size: number) => Uint8Array } }).Buffer;
+const allocate: (size: number) => Uint8Array =
+  typeof nodeBuffer?.allocUnsafe === "function" ? nodeBuffer.allocUnsafe.bind(nodeBuffer) : (size) => new Uint8Array(size);
+
 const lookupTables = new Map<string, Int16Array>();
 
 function lookupFor(alphabet: string): Int16Array {
@@ -52,7 +60,7 @@ export function decodeBase64(
   // A single leftover character carries only 6 bits: never a whole byte.
   if (length % 4 === 1) return null;
 
-  const out = new Uint8Array((length * 3) >> 2);
+  const out = allocate((length * 3) >> 2);
   let o = 0;
   let i = start;
   for (; i + 4 <= end; i += 4) {
@@ -83,7 +91,7 @@ const HEX_UPPER = lookupFor("0123456789ABCDEF");
 /** Lower- or upper-case hex of whole bytes (from `start` on), or null. */
 export function decodeHex(text: string, start = 0): Uint8Array | null {
   if ((text.length - start) % 2 !== 0) return null;
-  const out = new Uint8Array((text.length - start) / 2);
+  const out = allocate((text.length - start) / 2).fill(0);
   for (let i = start; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const digit = code < 128 ? (HEX[code]! >= 0 ? HEX[code]! : HEX_UPPER[code]!) : -1;
