@@ -1,6 +1,7 @@
 import "server-only";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
+import { preparedOn } from "@/db/prepared";
 import {
   applications,
   environments,
@@ -32,10 +33,11 @@ export function environmentIdFrom(param: string): string {
 export async function requireEnvironment(environmentId: string): Promise<{ id: string; name: string }> {
   const id = environmentIdFrom(environmentId);
   const db = await getDb();
-  const [env] = await db
-    .select({ id: environments.id, name: environments.name })
-    .from(environments)
-    .where(eq(environments.id, id));
+  // Every environment-scoped request asks this first: prepared once per database handle.
+  const query = preparedOn(db, "require_environment", (d) =>
+    d.select({ id: environments.id, name: environments.name }).from(environments).where(eq(environments.id, sql.placeholder("id"))).prepare("require_environment"),
+  );
+  const [env] = await query.execute({ id });
   if (!env) throw notFound("The environment was not found.");
   return env;
 }

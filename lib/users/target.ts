@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/db";
+import { preparedOn } from "@/db/prepared";
 import { gateways, gatewayUserTypes, identityProviders, roleAssignments, users } from "@/db/schema";
 import { reaches, requireCovers, requireEnvironmentAccess, requirePopulationAccess, type Actor, type Assignment, type Permission } from "@/lib/access";
 import { notFound } from "@/lib/api/errors";
@@ -56,6 +57,30 @@ export type TargetUser = {
   gatewayLink?: { gateway: LoadedLink["gateway"] | null; userType: LoadedLink["userType"] | null };
 };
 
+type TargetRow = Omit<TargetUser, "gatewayLink"> & { assignments: Assignment[] | string | null } & Partial<NonNullable<TargetUser["gatewayLink"]>>;
+type TargetShape = { write: boolean; gatewayLink: boolean; forUpdate: boolean };
+
+function targetQuery(db: Executor, { write, gatewayLink, forUpdate }: TargetShape) {
+  const where = and(eq(users.environmentId, sql.placeholder("environmentId")), eq(users.id, sql.placeholder("userId")));
+  const base = db
+    .select({ ...targetColumns, assignments: write ? assignmentsColumn : sql<null>`null`, ...(gatewayLink ? LINK_COLUMNS : {}) })
+    .from(users)
+    .leftJoin(identityProviders, eq(identityProviders.id, users.identityProviderId));
+  // The link's gateway (in the user's environment) and user type, compared as text: the generated
+  // id columns are text, and a uuid cast would fail on a value that is not one.
+  const query = gatewayLink
+    ? base
+        .leftJoin(gateways, and(sql`${gateways.id}::text = lower(${users.passwordGatewayId})`, eq(gateways.environmentId, users.environmentId)))
+        .leftJoin(gatewayUserTypes, and(eq(gatewayUserTypes.gatewayId, gateways.id), sql`${gatewayUserTypes.id}::text = lower(${users.passwordUserTypeId})`))
+        .where(where)
+    : base.where(where);
+  return (forUpdate ? query.for("update", { of: users }) : query).prepare("target_user");
+}
+
+function preparedTargetQuery(db: Executor, shape: TargetShape): ReturnType<typeof targetQuery> {
+  return preparedOn(db, `target_user:${shape.write}:${shape.gatewayLink}:${shape.forUpdate}`, (d) => targetQuery(d, shape));
+}
+
 /**
  * The user an operation acts on, after the access check (spec 6): 403 without any role in the
  * environment, 404 when the user does not exist or lies outside the actor's read scope (so
@@ -75,22 +100,10 @@ export async function findTargetUser(
   const readable = requireEnvironmentAccess(actor, "users:read", environmentId);
   if (!isUuid(userId)) throw notFound("The user was not found.");
   const write = permission !== "users:read";
-  const where = and(eq(users.environmentId, environmentId), eq(users.id, userId.toLowerCase()));
-  const base = db
-    .select({ ...targetColumns, assignments: write ? assignmentsColumn : sql<null>`null`, ...(opts.gatewayLink ? LINK_COLUMNS : {}) })
-    .from(users)
-    .leftJoin(identityProviders, eq(identityProviders.id, users.identityProviderId));
-  // The link's gateway (in the user's environment) and user type, compared as text: the generated
-  // id columns are text, and a uuid cast would fail on a value that is not one.
-  const query = opts.gatewayLink
-    ? base
-        .leftJoin(gateways, and(sql`${gateways.id}::text = lower(${users.passwordGatewayId})`, eq(gateways.environmentId, users.environmentId)))
-        .leftJoin(gatewayUserTypes, and(eq(gatewayUserTypes.gatewayId, gateways.id), sql`${gatewayUserTypes.id}::text = lower(${users.passwordUserTypeId})`))
-        .where(where)
-    : base.where(where);
-  const [row] = opts.forUpdate ? await query.for("update", { of: users }) : await query;
+  const shape = { write, gatewayLink: !!opts.gatewayLink, forUpdate: !!opts.forUpdate };
+  const [row] = (await preparedTargetQuery(db, shape).execute({ environmentId, userId: userId.toLowerCase() })) as TargetRow[];
   if (!row || !reaches(readable, row.populationId)) throw notFound("The user was not found.");
-  const { assignments, gateway, userType, ...rest } = row as typeof row & Partial<NonNullable<TargetUser["gatewayLink"]>>;
+  const { assignments, gateway, userType, ...rest } = row;
   const u: TargetUser = opts.gatewayLink ? { ...rest, gatewayLink: { gateway: gateway ?? null, userType: userType ?? null } } : rest;
   if (write) {
     requirePopulationAccess(actor, permission, environmentId, u.populationId);
