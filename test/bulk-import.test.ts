@@ -302,6 +302,25 @@ describe("onConflict", () => {
     expect((await app.passwordRow(user.id))?.passwordHash).toBe(bcryptHash);
   });
 
+  it("update of the email leaves the user unverified unless the row says otherwise, as PATCH does", async () => {
+    const t = tag();
+    await runJob({ body: `username,email,emailVerified\nx-${t},x-${t}@example.com,true\n` });
+    expect(await userByName(`x-${t}`)).toMatchObject({ emailVerified: true });
+    // The same address in another case is not a change.
+    await runJob({ body: `username,email\nx-${t},X-${t}@Example.com\n`, query: "?onConflict=update" });
+    expect(await userByName(`x-${t}`)).toMatchObject({ emailVerified: true });
+    // A new address: nobody has verified it yet.
+    const moved = await runJob({ body: `username,email\nx-${t},other-${t}@example.com\n`, query: "?onConflict=update" });
+    expect(moved.job.counts).toMatchObject({ updated: 1, failed: 0 });
+    expect(await userByName(`x-${t}`)).toMatchObject({ email: `other-${t}@example.com`, emailVerified: false });
+    // Unless the row itself vouches for it (an import may carry the old system's verification).
+    await runJob({ body: `username,email,emailVerified\nx-${t},third-${t}@example.com,true\n`, query: "?onConflict=update" });
+    expect(await userByName(`x-${t}`)).toMatchObject({ email: `third-${t}@example.com`, emailVerified: true });
+    // A row that leaves the email out changes nothing about it.
+    await runJob({ body: `username,name.given\nx-${t},Renamed\n`, query: "?onConflict=update" });
+    expect(await userByName(`x-${t}`)).toMatchObject({ email: `third-${t}@example.com`, emailVerified: true });
+  });
+
   it("update keeps the 16 KB profile limit on the merged profile", async () => {
     const t = tag();
     const big = "😀".repeat(256);

@@ -7,7 +7,8 @@ import { recordset } from "./recordset";
 
 /**
  * One existing user's new attribute values (onConflict=update), as decided by decideImports:
- * the merged profile, and email, enabled, emailVerified and mfaEnabled where the row set them.
+ * the merged profile, and email, enabled, emailVerified and mfaEnabled where the row set them (a
+ * new email that the row does not say is verified leaves the user unverified).
  * `version` is the row version the decision was made against (PostgreSQL's xmin).
  */
 export type UserUpdate = {
@@ -44,7 +45,9 @@ export async function updateUsersWithAudit(tx: Executor, updates: readonly UserU
           email = coalesce(v.email, u.email),
           profile = v.profile,
           enabled = coalesce(v.enabled, u.enabled),
-          email_verified = coalesce(v.email_verified, u.email_verified),
+          -- A new address is unverified unless the row says otherwise, as Update User decides it
+          -- (lib/users/manage.ts); the same address in another case is not a new one.
+          email_verified = coalesce(v.email_verified, case when v.email is not null and lower(v.email) is distinct from lower(u.email) then false else u.email_verified end),
           mfa_enabled = coalesce(v.mfa_enabled, u.mfa_enabled),
           updated_at = v.updated_at
         from v
