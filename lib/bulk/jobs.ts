@@ -209,6 +209,9 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     // An upload that failed leaves nothing behind: no job, no chunk, no user.
     await writing.catch(() => {});
     await db.delete(userImportJobs).where(eq(userImportJobs.id, id)).catch(() => {});
+    // None of its rows was worked, so it has no such lines; but they keep no foreign key to it.
+    await db.execute(sql`delete from user_import_keys where job_id = ${id}`).catch(() => {});
+    await db.execute(sql`delete from user_import_changes where job_id = ${id}`).catch(() => {});
     throw err;
   }
 }
