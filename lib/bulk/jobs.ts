@@ -18,7 +18,7 @@ import type { JobPhase } from "@/db/enums";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { passwordKind } from "@/lib/users/stored-password";
+import { isCleartextForm } from "@/lib/passwords/classify";
 import { parseRows, type BulkFormat, type ParsedRow } from "./parse";
 import { encodeRow } from "./stored-rows";
 
@@ -38,7 +38,7 @@ const CLEARTEXT_CHUNK_ROWS = 1000;
 function hasCleartext(row: ParsedRow): boolean {
   if (!("body" in row) || !row.body || typeof row.body !== "object") return false;
   const value = (row.body as { password?: { value?: unknown } }).password?.value;
-  return typeof value === "string" && passwordKind(value) === "cleartext";
+  return typeof value === "string" && isCleartextForm(value);
 }
 
 export function maxRows(): number {
