@@ -355,12 +355,13 @@ export const userImportJobs = pgTable(
  * it created or updated, written in the same transaction as the batch. `before` is the updated
  * user's replaced attributes; `afterVersion` is the row version (PostgreSQL's xmin) the job left
  * the user at, so that an undo can tell a user changed since (any later write changes it). No
- * foreign key to users: the line outlives the user it names.
+ * foreign key to users: the line outlives the user it names. None to its job either (see
+ * userImportKeys).
  */
 export const userImportChanges = pgTable(
   "user_import_changes",
   {
-    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id").notNull(),
     userId: uuid("user_id").notNull(),
     kind: text("kind").$type<"created" | "updated">().notNull(),
     before: jsonb("before").$type<UserChangeBefore>(),
@@ -413,11 +414,19 @@ export const userImportErrors = pgTable(
   (t) => [primaryKey({ columns: [t.jobId, t.rowNumber] })],
 );
 
-/** Usernames (lower-cased) already taken by an earlier row of the same file: duplicates inside the file. */
+/**
+ * Usernames (lower-cased) already taken by an earlier row of the same file: duplicates inside the
+ * file. No foreign key to the job (nor from user_import_changes): a bulk batch writes a line here
+ * and one there for every user it creates, and checking each line's job (a lookup and a lock of
+ * the job's row, per line) cost as much as writing it. The batch's transaction holds its chunk's
+ * row, whose job's foreign key cascades, so the job exists while its lines are written; a job is
+ * deleted only when its upload fails, before any of its rows is worked (createImportJob, which
+ * also deletes these lines).
+ */
 export const userImportKeys = pgTable(
   "user_import_keys",
   {
-    jobId: uuid("job_id").notNull().references(() => userImportJobs.id, { onDelete: "cascade" }),
+    jobId: uuid("job_id").notNull(),
     username: text("username").notNull(),
     rowNumber: integer("row_number").notNull(),
   },

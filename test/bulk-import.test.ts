@@ -3,8 +3,9 @@
  * (drainImportJobs) so that each test sees a finished job. Rows go through the import API's
  * rules; the error report holds one line per failed row and never a password.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import bcrypt from "bcryptjs";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireStaleUploads } from "@/lib/bulk/housekeeping";
 import { processChunk } from "@/lib/bulk/chunk";
@@ -12,6 +13,7 @@ import { claimChunk } from "@/lib/bulk/queue";
 import { drainImportJobs } from "@/lib/bulk/worker";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
+import { testDriver } from "./support/fresh-db";
 import type { Json } from "./support/http";
 
 let app: TestApp;
@@ -331,6 +333,42 @@ describe("onConflict", () => {
     const { job, errors } = await runJob({ body: JSON.stringify(more) + "\n", type: "application/x-ndjson", query: "?onConflict=update" });
     expect(job.counts).toMatchObject({ updated: 0, failed: 1 });
     expect(errors[0]).toMatchObject({ target: "body", code: "SIZE_LIMIT_EXCEEDED" });
+  });
+});
+
+describe("a username taken between a batch's decision and its write", () => {
+  // PostgreSQL only: another connection must hold the username, uncommitted, while the batch writes.
+  it.skipIf(testDriver() !== "postgres")("waits for the other writer, then decides the batch again: the row fails, the others are imported once", async () => {
+    const t = tag();
+    const created = await upload({ body: `username,name.given\na-${t},A\nb-${t},B\nc-${t},C\n` });
+    expect(created.status).toBe(202);
+    const other = postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
+    try {
+      const taker = await other.reserve();
+      await taker`begin`;
+      // Someone else (an API import, another job) takes b, not yet committed: the batch's decision cannot see it.
+      await taker`insert into users (id, environment_id, population_id, username) values (${randomUUID()}, ${FIXED.demoEnvId}, ${refs.defaultPopulationId}, ${`B-${t}`})`;
+      const worked = drainImportJobs();
+      // The batch's insert waits on the unique index for the other transaction.
+      for (let waited = 0; ; waited += 20) {
+        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%insert into users%'`;
+        if (w!.n > 0) break;
+        if (waited > 10_000) throw new Error("the batch never waited for the other writer");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await taker`commit`;
+      taker.release();
+      await worked;
+    } finally {
+      await other.end({ timeout: 5 });
+    }
+    const job = JSON.parse((await get(`${envPath}/userImportJobs/${created.body!.id}`)).text);
+    const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body!.id}/errors`)).text)._embedded.errors as Json[];
+    expect(job).toMatchObject({ status: "COMPLETED", counts: { total: 3, created: 2, failed: 1 } });
+    expect(errors).toEqual([expect.objectContaining({ row: 3, username: `b-${t}`, code: "UNIQUENESS_VIOLATION", target: "username" })]);
+    expect((await userByName(`a-${t}`))?.name).toEqual({ given: "A" });
+    expect((await userByName(`c-${t}`))?.name).toEqual({ given: "C" });
+    expect((await userByName(`b-${t}`))?.username).toBe(`B-${t}`);
   });
 });
 

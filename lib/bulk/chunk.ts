@@ -26,8 +26,6 @@ import { writeBatch } from "./write-batch";
  */
 const MAX_ATTEMPTS = 5;
 
-/** A username of the batch was taken between its decision and its write. */
-class UsernamesTaken extends Error {}
 /** Cleartext rows hashed at once: enough to keep every argon2 thread busy. */
 const HASH_CONCURRENCY = 32;
 
@@ -108,10 +106,11 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
       const outcomes = await timed("prepare", () => outcomesOf(ctx, job, readable, decisions));
       return await timed("commit", () => commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable)));
     } catch (err) {
-      // A username taken meanwhile by someone else (an API import, another job), a user changed
-      // under an update, or two jobs' batches crossing: decide again against the database as it is now.
+      // A username taken meanwhile by someone else (an API import, another job: the insert's
+      // unique violation), a user changed under an update, or two jobs' batches crossing: decide
+      // again against the database as it is now.
       const code = driverError(err)?.code;
-      const again = err instanceof ConcurrentUserChange || err instanceof UsernamesTaken || code === "23505" || code === "40P01" || code === "40001";
+      const again = err instanceof ConcurrentUserChange || code === "23505" || code === "40P01" || code === "40001";
       if (again && attempt < 5) continue;
       throw err;
     }
@@ -201,7 +200,7 @@ async function commit(
       const inserts = creates.flatMap((o) => (o.insert ? [{ row: o.row, insert: o.insert }] : []));
       const writes = updates.flatMap((o) => (o.update ? [{ row: o.row, update: o.update }] : []));
       // What the batch wrote is kept for the job's undo, in this transaction (lib/bulk/changes.ts).
-      const result = await timed("commit.write", () =>
+      await timed("commit.write", () =>
         recordJobWrites(tx, job.id, inserts.map((c) => ({ id: c.insert.row.id, row: c.row })), writes.map((u) => ({ id: u.update.values.id, row: u.row })), () =>
           writeBatch(tx, {
             job: { id: job.id, batch: chunk.seq, environmentId: job.environmentId, actor: { type: job.actorType, id: job.actorId, via: "BULK" } },
@@ -210,8 +209,6 @@ async function commit(
           }),
         ),
       );
-      // Taken since the decision (an API import, another job): roll back and decide again.
-      if (result.taken.length) throw new UsernamesTaken();
     }
 
     if (failures.length) {

@@ -18,7 +18,7 @@ import type { JobPhase } from "@/db/enums";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { passwordKind } from "@/lib/users/stored-password";
+import { isCleartextForm } from "@/lib/passwords/classify";
 import { parseRows, type BulkFormat, type ParsedRow } from "./parse";
 import { encodeRow } from "./stored-rows";
 
@@ -38,7 +38,7 @@ const CLEARTEXT_CHUNK_ROWS = 1000;
 function hasCleartext(row: ParsedRow): boolean {
   if (!("body" in row) || !row.body || typeof row.body !== "object") return false;
   const value = (row.body as { password?: { value?: unknown } }).password?.value;
-  return typeof value === "string" && passwordKind(value) === "cleartext";
+  return typeof value === "string" && isCleartextForm(value);
 }
 
 export function maxRows(): number {
@@ -209,6 +209,9 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     // An upload that failed leaves nothing behind: no job, no chunk, no user.
     await writing.catch(() => {});
     await db.delete(userImportJobs).where(eq(userImportJobs.id, id)).catch(() => {});
+    // None of its rows was worked, so it has no such lines; but they keep no foreign key to it.
+    await db.execute(sql`delete from user_import_keys where job_id = ${id}`).catch(() => {});
+    await db.execute(sql`delete from user_import_changes where job_id = ${id}`).catch(() => {});
     throw err;
   }
 }

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { classifyPassword, parsePasswordValue } from "./classify";
+import { classifyPassword, isCleartextForm, parsePasswordValue } from "./classify";
 import { DEFAULT_COST_LIMITS, readCostLimits } from "./limits";
 import { passwordValue, withinLimits } from "./testdata/arbitraries";
 
@@ -13,6 +13,9 @@ describe("the classifier, on thousands of random and mutated values", () => {
     fc.assert(
       fc.property(passwordValue, (value) => {
         const parsed = parsePasswordValue(value);
+        // The upload's cheap test and the classifier (asked twice: the second answer is remembered) agree.
+        expect(isCleartextForm(value), value).toBe(parsed.kind === "cleartext");
+        expect(classifyPassword(value)).toEqual(classifyPassword(value));
         if (parsed.kind === "invalid") {
           expect(parsed.message).toMatch(/^\S.*[.]$/s);
           if (value.length >= 24) expect(parsed.message).not.toContain(value);

@@ -77,8 +77,27 @@ function parseWith(family: PasswordFamily<ParsedPasswordHash>, value: string, ct
   return { kind: "encoded", hash, family, wrapped };
 }
 
+// A bulk row's pre-encoded value is resolved four times on its way (the body's schema, the
+// decision's password rule, the stored scheme and its upgrade check), and parsing a hash (base64,
+// cost fields) is most of what validating a row costs: a batch's accepted values are kept here,
+// for the context they were parsed in. Only accepted pre-encoded values: never a cleartext
+// password (nor a rejected value, which may be one mistyped). Bounded; emptied when full.
+const RESOLVED_MAX = 16_384;
+const resolved = new Map<string, { ctx: ParseContext; value: ResolvedPasswordValue }>();
+
 /** Splits a value into cleartext, a parsed pre-encoded hash with its family, or a rejection. */
 export function resolvePasswordValue(value: string, ctx: ParseContext = currentParseContext()): ResolvedPasswordValue {
+  const known = resolved.get(value);
+  if (known && known.ctx === ctx) return known.value;
+  const result = resolveUncached(value, ctx);
+  if (result.kind === "encoded") {
+    if (resolved.size >= RESOLVED_MAX) resolved.clear();
+    resolved.set(value, { ctx, value: result });
+  }
+  return result;
+}
+
+function resolveUncached(value: string, ctx: ParseContext): ResolvedPasswordValue {
   const key = claimKey(value);
   const family = key === null ? undefined : BY_PREFIX.get(key);
   if (family) return parseWith(family, value, ctx, false);
@@ -108,6 +127,17 @@ export function resolvePasswordValue(value: string, ctx: ParseContext = currentP
 }
 
 /**
+ * Whether a value is in cleartext form (claimed by no scheme, starting with neither "{" nor "$"),
+ * without parsing it: what an upload counts to size its chunks by the hashing they will need. A
+ * value claimed by a scheme but malformed is no cleartext: it fails, unhashed.
+ */
+export function isCleartextForm(value: string): boolean {
+  const key = claimKey(value);
+  if (key !== null && BY_PREFIX.has(key)) return false;
+  return !value.startsWith("$") && !value.startsWith("{");
+}
+
+/**
  * Splits a password value into cleartext, a parsed pre-encoded hash, or a rejection.
  * Scheme names in braces are matched case-insensitively, as OpenLDAP does.
  */
@@ -116,9 +146,36 @@ export function parsePasswordValue(value: string, ctx?: ParseContext): PasswordV
   return resolved.kind === "encoded" ? { kind: "encoded", hash: resolved.hash } : resolved;
 }
 
-export function classifyPassword(value: string, ctx?: ParseContext): PasswordClassification {
+// A bulk row's pre-encoded value is classified four times on its way (the body's schema, the
+// decision's password rule, the stored scheme and its upgrade check), and parsing a hash (base64,
+// cost fields) was most of what validating a row cost: what those need of an accepted value
+// (its scheme, whether it needs an upgrade) is kept here, for the context it was parsed in.
+// Accepted pre-encoded values only: never a cleartext password, nor a rejected value (which may
+// be one mistyped). Bounded (a batch or two of rows), emptied when full.
+type Accepted = { ctx: ParseContext; scheme: PasswordScheme; upgrade: boolean };
+const ACCEPTED_MAX = 16_384;
+const accepted = new Map<string, Accepted>();
+
+function acceptedFacts(value: string, ctx: ParseContext): Accepted | PasswordClassification {
+  const known = accepted.get(value);
+  if (known && known.ctx === ctx) return known;
   const resolved = resolvePasswordValue(value, ctx);
-  return resolved.kind === "encoded" ? { kind: "encoded", scheme: resolved.hash.scheme } : resolved;
+  if (resolved.kind !== "encoded") return resolved;
+  const facts: Accepted = { ctx, scheme: resolved.hash.scheme, upgrade: resolved.wrapped || resolved.family.needsUpgrade(resolved.hash) };
+  if (accepted.size >= ACCEPTED_MAX) accepted.clear();
+  accepted.set(value, facts);
+  return facts;
+}
+
+export function classifyPassword(value: string, ctx: ParseContext = currentParseContext()): PasswordClassification {
+  const facts = acceptedFacts(value, ctx);
+  return "ctx" in facts ? { kind: "encoded", scheme: facts.scheme } : facts;
+}
+
+/** True unless the value is an accepted pre-encoded value as strong as what we write today (lib/passwords needsRehash). */
+export function needsUpgrade(value: string, ctx: ParseContext = currentParseContext()): boolean {
+  const facts = acceptedFacts(value, ctx);
+  return "ctx" in facts ? facts.upgrade : true;
 }
 
 /** True when the value is an accepted pre-encoded hash (and so bypasses the password policy). */

@@ -3,7 +3,7 @@ import "server-only";
 import { argon2id, hash } from "argon2";
 
 import { checkOnPool } from "./checks";
-import { resolvePasswordValue } from "./classify";
+import { needsUpgrade, resolvePasswordValue } from "./classify";
 import { ARGON2ID_PARAMS } from "./families/argon2";
 import { serverParseContext } from "./settings";
 import { verifyResolved } from "./verify";
@@ -58,6 +58,5 @@ export function verifyPassword(stored: string, candidate: string): Promise<boole
 
 /** True unless the stored value is a bare argon2id PHC string at least as strong as ARGON2ID_PARAMS. */
 export function needsRehash(stored: string): boolean {
-  const resolved = resolvePasswordValue(stored, serverParseContext());
-  return resolved.kind !== "encoded" || resolved.wrapped || resolved.family.needsUpgrade(resolved.hash);
+  return needsUpgrade(stored, serverParseContext());
 }

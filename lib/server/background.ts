@@ -7,11 +7,11 @@
  */
 const globalForBackground = globalThis as unknown as { __identityImportBackground?: boolean };
 
-export async function startBackgroundWork(): Promise<void> {
+export async function startBackgroundWork(opts: { bulkConcurrency?: number } = {}): Promise<void> {
   if (globalForBackground.__identityImportBackground) return;
   globalForBackground.__identityImportBackground = true;
   const { startBulkWorker } = await import("@/lib/bulk/worker");
-  startBulkWorker();
+  startBulkWorker({ concurrency: opts.bulkConcurrency });
   const { startOutboxSender } = await import("@/lib/verification/sender");
   startOutboxSender();
 }

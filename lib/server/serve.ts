@@ -127,8 +127,11 @@ export async function serve(role: Role, startup?: (o?: { announce?: boolean }) =
   }
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
   // Every worker works bulk jobs and the outbox: on a two-core machine the job's decisions then
-  // run in two processes, as they did before lean workers.
-  await startBackgroundWork();
+  // run in two processes, as they did before lean workers. One batch at a time in each of
+  // several workers (BULK_WORKER_CONCURRENCY overrides): as many batches as cores, each
+  // overlapping the other's database time. Two each held twice the rows in every heap, which
+  // cost more in garbage collection (and 60 MB more in all) than the overlap gained.
+  await startBackgroundWork({ bulkConcurrency: role === "full" ? undefined : Number(process.env.BULK_WORKER_CONCURRENCY) || 1 });
   const { closePasswordChecks } = await import("@/lib/passwords");
   if (cluster.isWorker) process.send?.("listening");
   else announce(1);

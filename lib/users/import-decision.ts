@@ -156,6 +156,9 @@ function parseBody(body: unknown, mode: ImportMode, defaultPopulationId: string 
 /** Ids compare in lower case everywhere (assignments, lookups): a UUID sent in capitals names the same thing. */
 function normalizedIds(input: UserImportInput): UserImportInput {
   const gw = input.password?.external?.gateway;
+  const lower = (id: string | undefined) => id === undefined || id === id.toLowerCase();
+  // Most rows' ids are already in lower case: no copy of the input (a bulk batch makes thousands).
+  if (lower(input.population?.id) && lower(input.identityProvider?.id ?? undefined) && (!gw || (lower(gw.id) && lower(gw.userType.id)))) return input;
   return {
     ...input,
     ...(input.population ? { population: { id: input.population.id.toLowerCase() } } : {}),

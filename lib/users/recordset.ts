@@ -10,7 +10,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
  * construction; `keys` limits the columns to those given (the others take their defaults).
  */
 export type Recordset = {
-  /** `json_to_recordset($1::json) as alias(column type, ...)`, for a FROM clause. */
+  /** `(select ... from json_to_recordset($1::json) as r(key type, ...)) as alias`, for a FROM clause: the columns by their names. */
   from: SQL;
   /** `column, ...` in the same order, for `insert into table (...)`. */
   columns: SQL;
@@ -27,17 +27,16 @@ export function recordset<T extends PgTable, K extends keyof T["$inferSelect"] &
   // Generated columns (users' gateway ids) are the database's to write: never in an insert.
   const all = Object.entries(getTableColumns(table)).filter(([, c]) => !c.generated);
   const columns = keys ? all.filter(([key]) => keys.includes(key as K)) : all;
-  // JSON.stringify writes a Date as its ISO string, which PostgreSQL reads as timestamptz.
-  const payload = JSON.stringify(
-    rows.map((row) => {
-      const out: Record<string, unknown> = {};
-      for (const [key, column] of columns) out[column.name] = (row as Record<string, unknown>)[key] ?? null;
-      return out;
-    }),
-  );
-  const typed = columns.map(([, c]) => `"${c.name}" ${c.getSQLType()}`).join(", ");
+  // The rows are sent as they are, keyed by their TypeScript names (no copy per row keyed by the
+  // columns' names: building those cost more than the JSON itself), and renamed to the columns'
+  // names in SQL. Keys not listed are ignored by PostgreSQL; an undefined one is left out of the
+  // JSON, which json_to_recordset reads as null. JSON.stringify writes a Date as its ISO string,
+  // which PostgreSQL reads as timestamptz.
+  const payload = JSON.stringify(rows);
+  const typed = columns.map(([key, c]) => `"${key}" ${c.getSQLType()}`).join(", ");
+  const renamed = columns.map(([key, c]) => `r."${key}" as "${c.name}"`).join(", ");
   return {
-    from: sql`json_to_recordset(${payload}::json) as ${sql.raw(alias)}(${sql.raw(typed)})`,
+    from: sql`(select ${sql.raw(renamed)} from json_to_recordset(${payload}::json) as r(${sql.raw(typed)})) as ${sql.raw(alias)}`,
     columns: sql.raw(columns.map(([, c]) => `"${c.name}"`).join(", ")),
     values: sql.raw(columns.map(([, c]) => `${alias}."${c.name}"`).join(", ")),
   };

@@ -88,5 +88,10 @@ export function mergedProfile(stored: Record<string, unknown>, update: Record<st
 export const MAX_PROFILE_BYTES = 16 * 1024;
 
 export function profileTooLarge(profile: Record<string, unknown>): boolean {
-  return new TextEncoder().encode(JSON.stringify(profile)).byteLength > MAX_PROFILE_BYTES;
+  const json = JSON.stringify(profile);
+  // A UTF-16 code unit is 1 to 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4): most profiles
+  // are decided by their length alone, without encoding them.
+  if (json.length * 3 <= MAX_PROFILE_BYTES) return false;
+  if (json.length > MAX_PROFILE_BYTES) return true;
+  return new TextEncoder().encode(json).byteLength > MAX_PROFILE_BYTES;
 }
