@@ -77,27 +77,12 @@ function parseWith(family: PasswordFamily<ParsedPasswordHash>, value: string, ct
   return { kind: "encoded", hash, family, wrapped };
 }
 
-// A bulk row's pre-encoded value is resolved four times on its way (the body's schema, the
-// decision's password rule, the stored scheme and its upgrade check), and parsing a hash (base64,
-// cost fields) is most of what validating a row costs: a batch's accepted values are kept here,
-// for the context they were parsed in. Only accepted pre-encoded values: never a cleartext
-// password (nor a rejected value, which may be one mistyped). Bounded; emptied when full.
-const RESOLVED_MAX = 16_384;
-const resolved = new Map<string, { ctx: ParseContext; value: ResolvedPasswordValue }>();
-
-/** Splits a value into cleartext, a parsed pre-encoded hash with its family, or a rejection. */
+/**
+ * Splits a value into cleartext, a parsed pre-encoded hash with its family, or a rejection.
+ * Always parses: verification must check the stored value as it is (only what classification
+ * needs of an accepted value is remembered, below).
+ */
 export function resolvePasswordValue(value: string, ctx: ParseContext = currentParseContext()): ResolvedPasswordValue {
-  const known = resolved.get(value);
-  if (known && known.ctx === ctx) return known.value;
-  const result = resolveUncached(value, ctx);
-  if (result.kind === "encoded") {
-    if (resolved.size >= RESOLVED_MAX) resolved.clear();
-    resolved.set(value, { ctx, value: result });
-  }
-  return result;
-}
-
-function resolveUncached(value: string, ctx: ParseContext): ResolvedPasswordValue {
   const key = claimKey(value);
   const family = key === null ? undefined : BY_PREFIX.get(key);
   if (family) return parseWith(family, value, ctx, false);
