@@ -259,6 +259,36 @@ describe("delete", () => {
   });
 });
 
+describe("a user whose link points at what was deleted", () => {
+  it("answers Check Password with a 400 naming what is gone, the user type and then the gateway, without going to any directory", async () => {
+    const { body: gw } = await post(full());
+    const staff = gw.userTypes.find((t: { name: string }) => t.name === "Staff").id;
+    const contractors = gw.userTypes.find((t: { name: string }) => t.name === "Contractors").id;
+    const linked = async (typeId: string, correlationAttributes: Record<string, string>) => {
+      const res = await api.postUser({ username: uniqueName("gone"), population: { id: refs.defaultPopulationId }, password: { external: { gateway: { id: gw.id, userType: { id: typeId }, correlationAttributes } } } });
+      expect(res.status, res.text).toBe(201);
+      return res.body.id as string;
+    };
+    const check = (userId: string) =>
+      api.request(`/environments/${D}/users/${userId}/password`, { method: "POST", headers: { "content-type": "application/vnd.pingidentity.password.check+json" }, body: JSON.stringify({ password: "anything" }) });
+    const onStaff = await linked(staff, { uid: "x" });
+    const onContractors = await linked(contractors, { employeeNumber: "7" });
+
+    // A PUT whose userTypes leave Contractors out deletes that user type.
+    const { bindPassword: _kept, ...rest } = full();
+    const replaced = await put(gw.id, { ...rest, name: gw.name, userTypes: [{ ...rest.userTypes[0], id: staff }] });
+    expect(replaced.status, replaced.text).toBe(200);
+    const typeGone = expectError(await check(onContractors), 400, "REQUEST_FAILED");
+    expect(typeGone.message).toMatch(/user type this user is linked to no longer exists/);
+
+    expect((await api.request(`/environments/${D}/gateways/${gw.id}`, { method: "DELETE" })).status).toBe(204);
+    for (const id of [onStaff, onContractors]) {
+      const gone = expectError(await check(id), 400, "REQUEST_FAILED");
+      expect(gone.message).toMatch(/gateway this user is linked to no longer exists/);
+    }
+  });
+});
+
 describe("access (6)", () => {
   it("lets readers read; only an Environment Admin over the whole environment writes", async () => {
     const { body } = await post(full());
