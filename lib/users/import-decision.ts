@@ -19,7 +19,7 @@ import { checkGatewayLink } from "@/lib/gateways/link-rule";
 import type { PasswordPolicy } from "@/lib/passwords";
 import { userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
 import { decidePassword, passwordKind, policyOf, type PasswordDecision } from "./stored-password";
-import { mergedProfile, profileOf, profileTooLarge } from "./user-row";
+import { emailVerifiedAfter, mergedProfile, profileOf, profileTooLarge } from "./user-row";
 
 /**
  * The one import decision (spec 2.2), for one row or a batch: every entry point (the API, the
@@ -73,6 +73,8 @@ export type UpdatePlan = {
   input: UserImportInput;
   /** The stored profile with the row's profile attributes over it. */
   profile: Record<string, unknown>;
+  /** Whether the email is verified after the update (user-row.ts emailVerifiedAfter, against the stored row). */
+  emailVerified: boolean;
   /** The user's row version the decision was made on. */
   version: string;
 };
@@ -83,7 +85,7 @@ export type DecideOptions = {
 };
 
 type EnvironmentFacts = { policy: PasswordPolicy; populations: ReadonlySet<string>; defaultPopulationId: string | null };
-type ExistingUser = { id: string; populationId: string; profile: Record<string, unknown>; version: string };
+type ExistingUser = { id: string; populationId: string; profile: Record<string, unknown>; email: string | null; emailVerified: boolean; version: string };
 type Facts = {
   /** null: the environment does not exist; undefined: not read (left to the foreign keys). */
   environment: EnvironmentFacts | null | undefined;
@@ -267,7 +269,8 @@ function decideUpdate(
   if (profileTooLarge(profile)) {
     throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "body", message: "The user's profile attributes would exceed 16 KB with this update." }]);
   }
-  return { userId: existing.id, input, profile, version: existing.version };
+  const emailVerified = emailVerifiedAfter(existing, input.email ?? existing.email, input.emailVerified);
+  return { userId: existing.id, input, profile, emailVerified, version: existing.version };
 }
 
 const UPDATE_REFUSES: [string, (i: UserImportInput) => boolean][] = [
@@ -326,10 +329,10 @@ async function usernameFacts(db: Executor, ctx: ImportContext, inputs: readonly 
   if (!inputs.length) return out;
   const names = JSON.stringify([...new Set(inputs.map((i) => i.username))]);
   const update = ctx.onConflict === "update";
-  const found = rows<{ name: string; key: string; id: string | null; population_id: string | null; profile: unknown; version: string | null }>(
+  const found = rows<{ name: string; key: string; id: string | null; population_id: string | null; profile: unknown; email: string | null; email_verified: boolean | null; version: string | null }>(
     await db.execute(sql`
       select c.name, lower(c.name) as key, u.id, u.population_id,
-        ${update ? sql`u.profile, u.xmin::text as version` : sql`null as profile, null as version`}
+        ${update ? sql`u.profile, u.email, u.email_verified, u.xmin::text as version` : sql`null as profile, null as email, null as email_verified, null as version`}
       from json_array_elements_text(${names}::json) as c(name)
       left join users u on u.environment_id = ${ctx.environmentId} and lower(u.username) = lower(c.name)`),
   );
@@ -337,7 +340,7 @@ async function usernameFacts(db: Executor, ctx: ImportContext, inputs: readonly 
     const profile = typeof f.profile === "string" ? (JSON.parse(f.profile) as Record<string, unknown>) : ((f.profile as Record<string, unknown> | null) ?? {});
     out.set(f.name, {
       key: f.key,
-      existing: f.id ? { id: f.id, populationId: f.population_id!, profile, version: f.version ?? "" } : null,
+      existing: f.id ? { id: f.id, populationId: f.population_id!, profile, email: f.email, emailVerified: f.email_verified === true, version: f.version ?? "" } : null,
     });
   }
   return out;

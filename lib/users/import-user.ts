@@ -132,13 +132,13 @@ export function prepareUpdate(ctx: ImportContext, plan: UpdatePlan, opts: Omit<P
     email: input.email ?? null,
     profile: plan.profile,
     enabled: input.enabled ?? null,
-    emailVerified: input.emailVerified ?? null,
+    emailVerified: plan.emailVerified,
     mfaEnabled: input.mfaEnabled ?? null,
     updatedAt: now,
   };
   // What the row set, by attribute name (never a value): the audit trail of a bulk update.
   const attributes = [
-    ...(["email", "enabled", "emailVerified", "mfaEnabled"] as const).filter((k) => values[k] !== null),
+    ...(["email", "enabled", "emailVerified", "mfaEnabled"] as const).filter((k) => input[k] != null),
     ...Object.keys(profileOf(input)),
   ];
   return {

@@ -10,7 +10,7 @@ import { getUser } from "./queries";
 import type { UserResourceSource } from "./resource";
 import { PROFILE_FIELDS, userEnabledSchema, userPopulationSchema, userUpdateSchema, type UserUpdateInput } from "./schema";
 import { findTargetUser, type TargetUser } from "./target";
-import { mergedProfile, profileOf, profileTooLarge } from "./user-row";
+import { emailVerifiedAfter, mergedProfile, profileOf, profileTooLarge } from "./user-row";
 
 /**
  * The single-user operations after an import (issue 14.3): Update User (PATCH merges, PUT
@@ -102,13 +102,12 @@ export async function updateUser(actor: Actor, environmentId: string, userId: st
       if (problems.length) throw invalidData(problems);
       username = input.username ?? stored.username;
       const email = mode === "replace" || input.email !== undefined ? (input.email ?? null) : stored.email;
-      const emailChanged = (email?.toLowerCase() ?? null) !== (stored.email?.toLowerCase() ?? null);
       const profile = mode === "replace" ? profileOf(input) : withoutCleared(mergedProfile(stored.profile, namedProfile(input)));
       if (profileTooLarge(profile)) throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "body", message: "The user's profile attributes would exceed 16 KB." }]);
       const next = {
         username,
         email,
-        emailVerified: input.emailVerified ?? (emailChanged ? false : stored.emailVerified),
+        emailVerified: emailVerifiedAfter(stored, email, input.emailVerified),
         enabled: input.enabled ?? stored.enabled,
         mfaEnabled: input.mfaEnabled ?? stored.mfaEnabled,
         profile,

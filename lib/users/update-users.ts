@@ -7,8 +7,9 @@ import { recordset } from "./recordset";
 
 /**
  * One existing user's new attribute values (onConflict=update), as decided by decideImports:
- * the merged profile, and email, enabled, emailVerified and mfaEnabled where the row set them (a
- * new email that the row does not say is verified leaves the user unverified).
+ * the merged profile, email, enabled and mfaEnabled where the row set them, and emailVerified as
+ * decided against the stored row (user-row.ts emailVerifiedAfter; the version check below keeps
+ * that decision true at the write).
  * `version` is the row version the decision was made against (PostgreSQL's xmin).
  */
 export type UserUpdate = {
@@ -45,9 +46,7 @@ export async function updateUsersWithAudit(tx: Executor, updates: readonly UserU
           email = coalesce(v.email, u.email),
           profile = v.profile,
           enabled = coalesce(v.enabled, u.enabled),
-          -- A new address is unverified unless the row says otherwise, as Update User decides it
-          -- (lib/users/manage.ts); the same address in another case is not a new one.
-          email_verified = coalesce(v.email_verified, case when v.email is not null and lower(v.email) is distinct from lower(u.email) then false else u.email_verified end),
+          email_verified = coalesce(v.email_verified, u.email_verified),
           mfa_enabled = coalesce(v.mfa_enabled, u.mfa_enabled),
           updated_at = v.updated_at
         from v

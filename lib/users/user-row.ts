@@ -85,6 +85,16 @@ export function mergedProfile(stored: Record<string, unknown>, update: Record<st
   return out;
 }
 
+/**
+ * Whether a user's email is verified after a change to it (Update User, an import's
+ * onConflict=update): what the change says, else unverified for a new address (compared
+ * case-insensitively: the same address in another case is not a new one), else as it was.
+ */
+export function emailVerifiedAfter(stored: { email: string | null; emailVerified: boolean }, email: string | null, requested: boolean | null | undefined): boolean {
+  if (requested != null) return requested;
+  return (email?.toLowerCase() ?? null) === (stored.email?.toLowerCase() ?? null) && stored.emailVerified;
+}
+
 export const MAX_PROFILE_BYTES = 16 * 1024;
 
 export function profileTooLarge(profile: Record<string, unknown>): boolean {
