@@ -1,5 +1,5 @@
 import "server-only";
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { roleAssignments } from "@/db/schema";
 import type { Assignment } from "./index";
@@ -10,6 +10,24 @@ const columns = {
   scopeId: roleAssignments.scopeId,
   environmentId: roleAssignments.scopeEnvironmentId,
 };
+
+/**
+ * The same, as a column of another query: the assignments the user `userId` (a column of that
+ * query) holds, as a JSON array of Assignment objects. So that a read of a target user weighs what
+ * it holds in the same statement (lib/users/target.ts). Drivers hand it over parsed, or as text.
+ */
+export function heldAssignmentsColumn(userId: AnyColumn): SQL<Assignment[] | string> {
+  return sql<Assignment[] | string>`(
+    select coalesce(json_agg(json_build_object(
+      'role', ${columns.role}, 'scopeType', ${columns.scopeType}, 'scopeId', ${columns.scopeId}, 'environmentId', ${columns.environmentId})), '[]'::json)
+    from ${roleAssignments} where ${roleAssignments.userId} = ${userId})`;
+}
+
+/** Such a column's value as assignments. */
+export function heldAssignments(value: Assignment[] | string | null): Assignment[] {
+  if (typeof value === "string") return JSON.parse(value) as Assignment[];
+  return value ?? [];
+}
 
 /** The role assignments a user or an application holds, read fresh from the database. */
 export async function loadAssignments(subject: { applicationId: string } | { userId: string }, db?: Executor): Promise<Assignment[]> {

@@ -2,8 +2,9 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { preparedOn } from "@/db/prepared";
-import { gateways, gatewayUserTypes, identityProviders, roleAssignments, users } from "@/db/schema";
+import { gateways, gatewayUserTypes, identityProviders, users } from "@/db/schema";
 import { reaches, requireCovers, requireEnvironmentAccess, requirePopulationAccess, type Actor, type Assignment, type Permission } from "@/lib/access";
+import { heldAssignments, heldAssignmentsColumn } from "@/lib/access/assignments";
 import { notFound } from "@/lib/api/errors";
 import { LINK_COLUMNS, type LoadedLink } from "@/lib/gateways/links";
 import { isUuid } from "@/lib/ids";
@@ -25,15 +26,9 @@ const targetColumns = {
   externalPassword: users.externalPassword,
 };
 
-/**
- * The role assignments the target holds (what requireCovers weighs), read in the same statement
- * as the user: one round trip instead of two on every write to a user.
- */
-const assignmentsColumn = sql<Assignment[]>`(
-  select coalesce(json_agg(json_build_object(
-    'role', ${roleAssignments.role}, 'scopeType', ${roleAssignments.scopeType},
-    'scopeId', ${roleAssignments.scopeId}, 'environmentId', ${roleAssignments.scopeEnvironmentId})), '[]'::json)
-  from ${roleAssignments} where ${roleAssignments.userId} = ${users.id})`;
+// The role assignments the target holds (what requireCovers weighs), read in the same statement
+// as the user: one round trip instead of two on every write to a user.
+const assignmentsColumn = heldAssignmentsColumn(users.id);
 
 export type TargetUser = {
   id: string;
@@ -107,13 +102,7 @@ export async function findTargetUser(
   const u: TargetUser = opts.gatewayLink ? { ...rest, gatewayLink: { gateway: gateway ?? null, userType: userType ?? null } } : rest;
   if (write) {
     requirePopulationAccess(actor, permission, environmentId, u.populationId);
-    requireCovers(actor, assignmentsOf(assignments), "user");
+    requireCovers(actor, heldAssignments(assignments), "user");
   }
   return u;
-}
-
-/** The aggregated assignments as the driver hands them over: parsed JSON, or its text (a driver that leaves json unparsed). */
-function assignmentsOf(value: Assignment[] | string | null): Assignment[] {
-  if (typeof value === "string") return JSON.parse(value) as Assignment[];
-  return value ?? [];
 }
