@@ -62,7 +62,8 @@ async function runJob(u: Upload) {
 }
 
 async function userByName(username: string) {
-  const res = await get(`${envPath}/users?filter=${encodeURIComponent(`username eq "${username}"`)}`);
+  const quoted = username.replace(/[\\"]/g, "\\$&");
+  const res = await get(`${envPath}/users?filter=${encodeURIComponent(`username eq "${quoted}"`)}`);
   return JSON.parse(res.text)._embedded.users[0] as Json | undefined;
 }
 
@@ -98,6 +99,30 @@ describe("POST /environments/{envID}/userImportJobs", () => {
     expect(cid.population.id).toBe(refs.defaultPopulationId);
     expect(cid.name.formatted).toBe("two\r\nlines");
     expect((await userByName(`zoë-${t}`)).name.given).toBe("Zoë 🦊");
+  });
+
+  it("stores every character of a row as sent: backslashes, tabs, \\N, \\. and quotes (the COPY text on PostgreSQL escapes them)", async () => {
+    const t = tag();
+    const awkward = {
+      given: "back\\slash \\t not a tab",
+      family: "tab\there",
+      formatted: "\\N",
+      middle: "\\.",
+      honorificPrefix: 'say "hi"\r\nthen\\nbye',
+    };
+    const body = [
+      JSON.stringify({ username: `awk-${t}`, email: `awk-${t}@example.com`, name: awkward, externalId: "\\N", password: { value: bcryptHash } }),
+      JSON.stringify({ username: `awk\\${t}`, nickname: "\t", title: "\\" }),
+    ].join("\n");
+    const { job } = await runJob({ body, type: "application/x-ndjson" });
+    expect(job.counts).toMatchObject({ total: 2, created: 2, failed: 0 });
+    const a = await userByName(`awk-${t}`);
+    expect(a.name).toEqual(awkward);
+    expect(a.externalId).toBe("\\N");
+    expect((await app.passwordRow(a.id))?.passwordHash).toBe(bcryptHash);
+    const b = await userByName(`awk\\${t}`);
+    expect(b).toMatchObject({ username: `awk\\${t}`, nickname: "\t", title: "\\" });
+    expect(b.email ?? null).toBeNull();
   });
 
   it("imports JSON Lines and a JSON array of spec 2.1 bodies", async () => {
@@ -351,7 +376,8 @@ describe("a username taken between a batch's decision and its write", () => {
       const worked = drainImportJobs();
       // The batch's insert waits on the unique index for the other transaction.
       for (let waited = 0; ; waited += 20) {
-        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%insert into users%'`;
+        // The batch writes its users with COPY on PostgreSQL (db/copy.ts).
+        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%insert into users%' or query ilike 'copy "users"%')`;
         if (w!.n > 0) break;
         if (waited > 10_000) throw new Error("the batch never waited for the other writer");
         await new Promise((r) => setTimeout(r, 20));

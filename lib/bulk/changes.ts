@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "@/db";
+import { timed } from "./profile";
 
 /**
  * What a bulk job wrote, kept for its undo (issue 14.6, lib/bulk/undo.ts) in user_import_changes,
@@ -39,15 +40,15 @@ export async function recordJobWrites<T>(
   const result = await write();
   // Every user of the batch was written by this (sub)transaction: one row's version is theirs.
   const [written] = rows<{ version: string; xact: string }>(
-    await tx.execute(sql`select xmin::text as version, pg_current_xact_id()::xid::text as xact from users where id = ${(created[0] ?? updated[0])!.id}::uuid`),
+    await timed("c.xmin", () => tx.execute(sql`select xmin::text as version, pg_current_xact_id()::xid::text as xact from users where id = ${(created[0] ?? updated[0])!.id}::uuid`)),
   );
   if (!written) return result;
   if (created.length) {
-    await tx.execute(sql`
+    await timed("c.created", () => tx.execute(sql`
       insert into user_import_changes (job_id, user_id, kind, after_version, row_number)
       select ${jobId}::uuid, r.id, 'created', ${written.version}, r.row
       from json_to_recordset(${list(created)}::json) as r(id uuid, "row" int)
-      on conflict (job_id, user_id) do update set after_version = excluded.after_version`);
+      on conflict (job_id, user_id) do update set after_version = excluded.after_version`));
   }
   if (updated.length && written.version !== written.xact) {
     // Written inside a savepoint: its version is the savepoint's, not the transaction's.

@@ -4,6 +4,7 @@ import { auditEvents } from "@/db/schema";
 import { batchAuditRow, type AuditActor } from "@/lib/audit";
 import { insertUsersOfBatch, type UserInsert } from "@/lib/users/insert-users";
 import { updateUsersWithAudit, type UserUpdate } from "@/lib/users/update-users";
+import { timed } from "./profile";
 
 /**
  * The write of one decided batch of a bulk job, inside the batch's transaction: the users to
@@ -28,14 +29,14 @@ export type BatchResult = {
 };
 
 export async function writeBatch(tx: Executor, batch: DecidedBatch): Promise<BatchResult> {
-  await insertUsersOfBatch(tx, batch.creates.map((c) => c.insert));
+  await timed("w.users", () => insertUsersOfBatch(tx, batch.creates.map((c) => c.insert)));
   if (batch.creates.length) {
     const users = batch.creates.map(({ insert }) => {
       const { jobId: _job, ...details } = insert.audit.details as Record<string, unknown>;
       return { id: insert.row.id, ...details };
     });
     const first = batch.creates[0]!.insert.audit;
-    await tx.insert(auditEvents).values({ ...batchAuditRow(batch.job.actor, batch.job.environmentId, first.action, batch.job, users), createdAt: first.createdAt });
+    await timed("w.audit", () => tx.insert(auditEvents).values({ ...batchAuditRow(batch.job.actor, batch.job.environmentId, first.action, batch.job, users), createdAt: first.createdAt }));
   }
   await updateUsersWithAudit(tx, batch.updates.map((u) => u.update));
   return { created: batch.creates.map((c) => c.insert.row.id), updated: batch.updates.map((u) => u.update.values.id) };

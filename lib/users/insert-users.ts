@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "@/db";
 import { auditEvents, emailOutbox, users, verificationCodes, type UserRow } from "@/db/schema";
 import type { UserVerificationWrite } from "@/lib/verification/prepare";
+import { canCopy, copyRows } from "@/db/copy";
 import { recordset } from "./recordset";
 
 export type { UserVerificationWrite };
@@ -70,17 +71,31 @@ export async function insertUsersWithAudit(db: Executor, entries: readonly UserI
 }
 
 /**
- * A batch's users and their verification codes and emails in ONE statement (the audit is the
- * caller's: a bulk batch writes one event for the batch). A username taken since the decision
- * fails the statement with the unique index's violation (23505), and with it the batch's
- * transaction, which the caller decides again. Not ON CONFLICT DO NOTHING: its speculative
- * insertion (a probe of every unique index before each row) cost a tenth of the insert, for
- * what happens only when a username is taken between a batch's decision and its write.
+ * A batch's users and their verification codes and emails, inside the batch's transaction (the
+ * audit is the caller's: a bulk batch writes one event for the batch). On PostgreSQL the users go
+ * in by COPY (db/copy.ts: a third less of PostgreSQL's work than the JSON recordset), then the
+ * codes and emails in one statement; on PGlite all in ONE statement. A username taken since the
+ * decision fails the write with the unique index's violation (23505), and with it the batch's
+ * transaction, which the caller decides again. Not ON CONFLICT DO NOTHING (which COPY cannot
+ * do either): its speculative insertion (a probe of every unique index before each row) cost a
+ * tenth of the insert, for what happens only when a username is taken between a batch's
+ * decision and its write.
  */
 export async function insertUsersOfBatch(db: Executor, entries: readonly Omit<UserInsert, "audit">[]): Promise<void> {
   if (entries.length === 0) return;
-  const u = recordset(users, "u", entries.map((e) => e.row));
   const verifying = entries.filter((e): e is Omit<UserInsert, "audit"> & { verification: UserVerificationWrite } => e.verification !== null);
+  if (canCopy()) {
+    // PostgreSQL: the users by COPY (db/copy.ts), then their codes and emails in one statement.
+    await copyRows(db, users, entries.map((e) => e.row));
+    if (verifying.length) {
+      const { codes, mails } = verificationRecordsets(verifying);
+      await db.execute(sql`with verification_code_rows as (
+          insert into verification_codes (${codes.columns}) select ${codes.values} from ${codes.from}
+        ) insert into email_outbox (${mails.columns}) select ${mails.values} from ${mails.from}`);
+    }
+    return;
+  }
+  const u = recordset(users, "u", entries.map((e) => e.row));
   let verification = sql``;
   if (verifying.length) {
     const { codes, mails } = verificationRecordsets(verifying);
