@@ -86,25 +86,33 @@ export function headerPaths(header: string[], columns: readonly (string | null)[
   return paths;
 }
 
+/** How a header's attribute paths write a record's cells: each path's keys and whether it holds a boolean, worked out once per file. */
+type CellTarget = { keys: readonly string[]; boolean: boolean } | null;
+const targetsOf = (paths: readonly (string | null)[]): CellTarget[] => paths.map((p) => (p ? { keys: p.split("."), boolean: BOOLEAN_ATTRIBUTE_PATHS.has(p) } : null));
+
 /** One CSV record as a body: empty cells and ignored columns are left out; booleans are read from true/false. */
 export function recordToBody(paths: readonly (string | null)[], record: string[]): Record<string, unknown> {
+  return bodyOf(targetsOf(paths), record);
+}
+
+function bodyOf(targets: readonly CellTarget[], record: string[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (let i = 0; i < paths.length; i++) {
+  for (let i = 0; i < targets.length; i++) {
     const cell = record[i];
-    const path = paths[i];
-    if (cell === undefined || cell === "" || !path) continue;
+    const target = targets[i];
+    if (cell === undefined || cell === "" || !target) continue;
     let value: unknown = cell;
-    if (BOOLEAN_ATTRIBUTE_PATHS.has(path)) {
+    if (target.boolean) {
       const lower = cell.trim().toLowerCase();
       value = lower === "true" ? true : lower === "false" ? false : cell;
     }
-    const keys = path.split(".");
-    let target = body;
-    for (const k of keys.slice(0, -1)) {
-      const next = target[k];
-      target = (next && typeof next === "object" ? next : (target[k] = {})) as Record<string, unknown>;
+    const { keys } = target;
+    let into = body;
+    for (let k = 0; k < keys.length - 1; k++) {
+      const next = into[keys[k]!];
+      into = (next && typeof next === "object" ? next : (into[keys[k]!] = {})) as Record<string, unknown>;
     }
-    target[keys[keys.length - 1]!] = value;
+    into[keys[keys.length - 1]!] = value;
   }
   return body;
 }
@@ -144,6 +152,8 @@ async function* csvRows(source: Readable, columns: readonly (string | null)[] | 
   // short while the job was being created) still fails the parser instead of leaving it waiting.
   pipeline(source, parser, () => {});
   let paths: (string | null)[] | null = null;
+  let targets: CellTarget[] = [];
+  let usernameAt = -1;
   let row = 0;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
@@ -152,16 +162,17 @@ async function* csvRows(source: Readable, columns: readonly (string | null)[] | 
       if (!paths) {
         if (blank) throw fileError("The first line of the file must be the header row.");
         paths = headerPaths(record, columns);
+        targets = targetsOf(paths);
+        usernameAt = paths.indexOf("username");
         continue;
       }
       if (blank) continue;
-      const username = record[paths.indexOf("username")]?.slice(0, 128);
       if (record.length !== paths.length) {
         const message = `The row has ${record.length} field${record.length === 1 ? "" : "s"} but the header has ${paths.length}.`;
-        yield { row, problem: { code: "INVALID_VALUE", target: "row", message }, username };
+        yield { row, problem: { code: "INVALID_VALUE", target: "row", message }, username: record[usernameAt]?.slice(0, 128) };
         continue;
       }
-      yield { row, body: recordToBody(paths, record) };
+      yield { row, body: bodyOf(targets, record) };
     }
   } catch (err) {
     if (err instanceof CsvError) {

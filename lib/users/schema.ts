@@ -14,7 +14,8 @@ import { classifyPassword } from "@/lib/passwords/classify";
  * Browser-safe: the console form validates with it as you type.
  */
 
-const codePoints = (s: string) => [...s].length;
+/** Whether the string holds at most `max` code points; counted only when its UTF-16 length is over (a code point is one or two units). */
+const atMost = (s: string, max: number) => s.length <= max || [...s].length <= max;
 // Letters, marks, spaces, symbols, digits and punctuation: no control or format characters.
 const USERNAME_CHARS = /^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]+$/u;
 
@@ -37,7 +38,7 @@ const NOT_STORABLE = {
 function text(max: number) {
   return z
     .string({ error: typeError("a string") })
-    .refine((s) => codePoints(s) <= max, {
+    .refine((s) => atMost(s, max), {
       message: `Must be at most ${max} characters.`,
       params: { code: "SIZE_LIMIT_EXCEEDED" },
       abort: true,
@@ -57,7 +58,7 @@ const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, { error: t
 export const usernameSchema = z
   .string({ error: typeError("a string") })
   .refine((s) => s.trim().length > 0, { message: "The username must not be empty.", params: { code: "EMPTY_VALUE" }, abort: true })
-  .refine((s) => codePoints(s) <= 128, { message: "The username must be at most 128 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .refine((s) => atMost(s, 128), { message: "The username must be at most 128 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
   .refine((s) => USERNAME_CHARS.test(s), {
     message: "The username may hold letters, marks, spaces, symbols, digits and punctuation only: no control characters.",
     params: { code: "INVALID_VALUE" },
@@ -65,7 +66,7 @@ export const usernameSchema = z
 
 export const emailSchema = z
   .string({ error: typeError("a string") })
-  .refine((s) => codePoints(s) <= 256, { message: "The email must be at most 256 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
+  .refine((s) => atMost(s, 256), { message: "The email must be at most 256 characters.", params: { code: "SIZE_LIMIT_EXCEEDED" }, abort: true })
   .pipe(z.email({ message: "Must be a valid email address." }));
 
 export const passwordValueSchema = z
