@@ -1,7 +1,7 @@
 /**
  * bench:bulk — bulk import end to end, on PostgreSQL, through the production server.
  *
- *   npm run bench:bulk [-- --no-build --rows 100000 --million 1000000 --cleartext 1000 --no-million]
+ *   npm run bench:bulk [-- --no-build --rows 200000 --million 1000000 --cleartext 1000 --no-million]
  *
  * Starts the production server (all workers, each running the job worker) on a fresh database and
  * prints, for a CSV of pre-encoded passwords: upload → job done time, rows/s and the server's peak
@@ -27,7 +27,7 @@ const arg = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const ROWS = arg("rows", 100_000);
+const ROWS = arg("rows", 200_000);
 const MILLION = arg("million", 1_000_000);
 const CLEARTEXT = arg("cleartext", 1000);
 const ARGON2ID_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }; // as lib/passwords/argon2.ts
@@ -111,6 +111,49 @@ function sampleMemory(server: RunningServer) {
   };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; 0 once it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU the job cost: every server process, and the PostgreSQL backends serving the bench's
+ * database (sampled by pid from pg_stat_activity before and after). Less sensitive to a busy
+ * machine than wall time: the figure to compare across runs.
+ */
+async function cpuMeter(server: RunningServer, dbUrl: string) {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const dbName = new URL(dbUrl).pathname.slice(1);
+  const backends = async () => (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`).map((r) => Number(r.pid));
+  const seen = new Map<number, number>();
+  const sample = async () => {
+    for (const pid of [...serverPids(server.child.pid!), ...(await backends())]) if (!seen.has(pid)) seen.set(pid, cpuOf(pid));
+  };
+  await sample();
+  // Backends that connect during the job start at their own first sample (near zero).
+  const t = setInterval(() => void sample().catch(() => {}), 500);
+  return {
+    stop: async () => {
+      clearInterval(t);
+      const node = new Set(serverPids(server.child.pid!));
+      let nodeCpu = 0;
+      let pgCpu = 0;
+      for (const [pid, start] of seen) {
+        const used = Math.max(0, cpuOf(pid) - start);
+        if (node.has(pid)) nodeCpu += used;
+        else pgCpu += used;
+      }
+      await sql.end({ timeout: 5 });
+      return { node: nodeCpu, postgres: pgCpu };
+    },
+  };
+}
+
 async function runJob(server: RunningServer, envId: string, token: string, file: string) {
   const started = performance.now();
   const res = await fetch(`${server.url}/environments/${envId}/userImportJobs`, {
@@ -180,10 +223,14 @@ async function main() {
 
     const pre = generate(ROWS, false);
     let mem = sampleMemory(server);
+    let cpu = await cpuMeter(server, dbUrl.toString());
     const a = await runJob(server, ids.demo, token, pre);
     let m = mem.stop();
+    let used = await cpu.stop();
     const rate = ROWS / a.seconds;
+    const perThousand = (c: { node: number; postgres: number }, n: number) => `node ${((c.node * 1e6) / n).toFixed(0)} ms + postgres ${((c.postgres * 1e6) / n).toFixed(0)} ms`;
     console.log(`\n${fmt(ROWS)} pre-encoded rows (CSV): ${a.seconds.toFixed(2)} s end to end (upload ${a.uploadSeconds.toFixed(2)} s), ${fmt(rate)} rows/s; ${JSON.stringify(a.job.counts)}`);
+    console.log(`  CPU per 1,000 rows: ${perThousand(used, ROWS)} (server processes and the database's backends)`);
     console.log(`  peak RSS: all server processes together ${mb(m.maxTotal)} (sum of RSS, sampled every 50 ms; the bound is 512 MB); largest process ${mb(m.maxProcess)}; peak by process: ${m.roles}`);
 
     const copyRate = await rawCopy(dbUrl.toString(), pre);
@@ -192,9 +239,12 @@ async function main() {
     if (!args.includes("--no-million")) {
       const big = generate(MILLION, false);
       mem = sampleMemory(server);
+      cpu = await cpuMeter(server, dbUrl.toString());
       const b = await runJob(server, ids.demo, token, big);
       m = mem.stop();
-      console.log(`\n${fmt(MILLION)} pre-encoded rows (CSV, ${mb(fs.statSync(big).size / 1024)}): ${b.seconds.toFixed(1)} s, ${fmt(MILLION / b.seconds)} rows/s; ${JSON.stringify(b.job.counts)}`);
+      used = await cpu.stop();
+      console.log(`\n${fmt(MILLION)} pre-encoded rows (CSV, ${mb(fs.statSync(big).size / 1024)}): ${b.seconds.toFixed(1)} s (upload ${b.uploadSeconds.toFixed(1)} s), ${fmt(MILLION / b.seconds)} rows/s; ${JSON.stringify(b.job.counts)}`);
+      console.log(`  CPU per 1,000 rows: ${perThousand(used, MILLION)}`);
       console.log(`  peak RSS: all server processes together ${mb(m.maxTotal)} (sum of RSS, sampled every 50 ms; the bound is 512 MB); largest process ${mb(m.maxProcess)}; peak by process: ${m.roles}`);
       const bigCopy = await rawCopy(dbUrl.toString(), big, "bench_copy_million");
       console.log(`  raw COPY of the same rows: ${fmt(bigCopy)} rows/s → ours is ${(MILLION / b.seconds / bigCopy).toFixed(2)}× COPY`);
