@@ -4,7 +4,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 
 /**
  * Rows of a table sent as ONE JSON parameter that PostgreSQL unpacks with json_to_recordset,
- * for the batch writers (a bulk batch is 1,000 rows): building and binding a parameter per value
+ * for the batch writers (a bulk batch is up to 5,000 rows): building and binding a parameter per value
  * cost several times PostgreSQL's own work, and so did Drizzle's insert builder. The column
  * names and types come from db/schema.ts (getTableColumns), so this SQL follows the schema by
  * construction; `keys` limits the columns to those given (the others take their defaults).
