@@ -361,6 +361,48 @@ describe("onConflict", () => {
   });
 });
 
+describe("duplicates across batches", () => {
+  // Batches of two rows: every duplicate below is in a later batch than the row it repeats.
+  it.each(["fail", "skip"] as const)("onConflict=%s: a repeated username is told the row that has it, whether that row created a user or failed", async (onConflict) => {
+    const t = tag();
+    await runJob({ body: `username\nexists-${t}\n` });
+    const csv = [
+      "username,password",
+      `a-${t},`, // row 2: created
+      `w-${t},short`, // row 3: fails the password policy (rule 9), its username stays claimed
+      `A-${t},`, // row 4: the user row 2 created
+      `W-${t},correct-horse-battery-${t}`, // row 5: would be created, but row 3 has its username
+      `exists-${t},`, // row 6: a user of the environment has it
+      `a-${t},`, // row 7: the user row 2 created
+      `EXISTS-${t},`, // row 8: row 6 has it
+      `b-${t},`, // row 9: created
+    ].join("\n") + "\n";
+    process.env.BULK_CHUNK_ROWS = "2";
+    let created;
+    try {
+      created = await upload({ body: csv, query: `?onConflict=${onConflict}` });
+    } finally {
+      delete process.env.BULK_CHUNK_ROWS;
+    }
+    expect(created.status).toBe(202);
+    await drainImportJobs();
+    const job = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}`)).text);
+    const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}/errors`)).text)._embedded.errors as Json[];
+    const taken = onConflict === "fail" ? [[6, "UNIQUENESS_VIOLATION", "A user with this username already exists in the environment."]] : [];
+    expect(errors.map((e) => [e.row, e.code, e.message])).toEqual([
+      [3, "INVALID_VALUE", expect.any(String)],
+      [4, "UNIQUENESS_VIOLATION", "The username is already on row 2 of the file."],
+      [5, "UNIQUENESS_VIOLATION", "The username is already on row 3 of the file."],
+      ...taken,
+      [7, "UNIQUENESS_VIOLATION", "The username is already on row 2 of the file."],
+      [8, "UNIQUENESS_VIOLATION", "The username is already on row 6 of the file."],
+    ]);
+    expect(job.counts).toMatchObject({ total: 8, created: 2, skipped: onConflict === "skip" ? 1 : 0, failed: taken.length + 5 });
+    expect((await userByName(`a-${t}`))?.username).toBe(`a-${t}`);
+    expect(await userByName(`w-${t}`)).toBeUndefined();
+  });
+});
+
 describe("a username taken between a batch's decision and its write", () => {
   // PostgreSQL only: another connection must hold the username, uncommitted, while the batch writes.
   it.skipIf(testDriver() !== "postgres")("waits for the other writer, then decides the batch again: the row fails, the others are imported once", async () => {
