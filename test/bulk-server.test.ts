@@ -165,4 +165,43 @@ describe("bulk import durability", () => {
     // Both processes took batches of the job.
     expect(f.owners!.n).toBe(2);
   });
+
+  it.skipIf(driver !== "postgres")("two server processes, every username repeated in the next batch: each created once, its twin told the row that has it", async () => {
+    const prefix = `twin${randomBytes(2).toString("hex")}`;
+    const hash = bcrypt.hashSync("pw", 4);
+    // Blocks of 50 usernames (one batch), each followed by the same 50 in capitals (the next batch):
+    // batches that repeat each other are worked at the same time by the processes' four loops.
+    const lines = ["username,password"];
+    const rowsOf = new Map<string, number[]>();
+    for (let block = 0; block < 20; block++) {
+      for (const upper of [false, true]) {
+        for (let i = 0; i < 50; i++) {
+          const name = `${prefix}-${block}-${i}`;
+          lines.push(`${upper ? name.toUpperCase() : name},${hash}`);
+          rowsOf.set(name, [...(rowsOf.get(name) ?? []), lines.length]);
+        }
+      }
+    }
+    const [a, b] = [await start(), await start()];
+    const token = await tokenFrom(a);
+    const job = await upload(a, token, lines.join("\n") + "\n");
+    const done = await waitFor(b, token, job.id, (j) => j.status !== "RUNNING" && j.status !== "QUEUED");
+    expect(done.status).toBe("COMPLETED");
+    expect(done.counts).toMatchObject({ total: 2000, processed: 2000, created: 1000, failed: 1000 });
+    const report = (await errorReport(b, token, job.id)).slice(1).map((l) => l.split(","));
+    expect(report).toHaveLength(1000);
+    const told = new Map(report.map(([row, username, , code, message]) => [username!.toLowerCase(), { row: Number(row), code, message }]));
+    for (const [name, [first, second]] of rowsOf) {
+      const failed = told.get(name.toLowerCase());
+      // Whichever of the two was committed first has the username; the other names its row.
+      expect(failed?.code).toBe("UNIQUENESS_VIOLATION");
+      const earlier = failed!.row === first ? second : first;
+      expect([first, second]).toContain(failed!.row);
+      expect(failed!.message).toBe(`The username is already on row ${earlier} of the file.`);
+    }
+    await Promise.all([a.stop(), b.stop()]);
+    const f = await facts(prefix, job.id);
+    expect(f.users).toEqual({ n: 1000, d: 1000 });
+    expect(f.audits).toEqual({ n: 1000, d: 1000 });
+  });
 });
