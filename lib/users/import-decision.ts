@@ -322,19 +322,22 @@ export async function environmentFacts(db: Executor, environmentId: string): Pro
 /**
  * Rule 8's facts for a batch in one query: each username as PostgreSQL compares it (lower(),
  * the unique index's own expression) and the user already holding it, if any; for updates also
- * that user's profile and row version.
+ * that user's profile and row version. Only the usernames that are taken or that lower() changes
+ * come back (most of a batch is neither): any other one is its own key.
  */
 async function usernameFacts(db: Executor, ctx: ImportContext, inputs: readonly UserImportInput[]): Promise<Facts["usernames"]> {
   const out = new Map<string, { key: string; existing: ExistingUser | null }>();
   if (!inputs.length) return out;
-  const names = JSON.stringify([...new Set(inputs.map((i) => i.username))]);
+  const unique = [...new Set(inputs.map((i) => i.username))];
+  const names = JSON.stringify(unique);
   const update = ctx.onConflict === "update";
   const found = rows<{ name: string; key: string; id: string | null; population_id: string | null; profile: unknown; email: string | null; email_verified: boolean | null; version: string | null }>(
     await db.execute(sql`
       select c.name, lower(c.name) as key, u.id, u.population_id,
         ${update ? sql`u.profile, u.email, u.email_verified, u.xmin::text as version` : sql`null as profile, null as email, null as email_verified, null as version`}
       from json_array_elements_text(${names}::json) as c(name)
-      left join users u on u.environment_id = ${ctx.environmentId} and lower(u.username) = lower(c.name)`),
+      left join users u on u.environment_id = ${ctx.environmentId} and lower(u.username) = lower(c.name)
+      where u.id is not null or lower(c.name) <> c.name`),
   );
   for (const f of found) {
     const profile = typeof f.profile === "string" ? (JSON.parse(f.profile) as Record<string, unknown>) : ((f.profile as Record<string, unknown> | null) ?? {});
@@ -343,6 +346,7 @@ async function usernameFacts(db: Executor, ctx: ImportContext, inputs: readonly 
       existing: f.id ? { id: f.id, populationId: f.population_id!, profile, email: f.email, emailVerified: f.email_verified === true, version: f.version ?? "" } : null,
     });
   }
+  for (const name of unique) if (!out.has(name)) out.set(name, { key: name, existing: null });
   return out;
 }
 
