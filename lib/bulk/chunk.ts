@@ -261,7 +261,7 @@ async function commit(
  * others, and a row whose username a user created by an earlier batch of this job holds (rule 8
  * says taken) is told the row of that user (user_import_changes), as a lost claim would be. A
  * create whose username an earlier batch's failed row claimed is a duplicate too. Writing every
- * created username twice (the key and the user) cost PostgreSQL a sixth of a batch.
+ * created username twice (the key and the user) cost a fifth of PostgreSQL's part of a job.
  */
 async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Outcome[]): Promise<Outcome[]> {
   const createsClaim = job.dryRun || job.onConflict !== "fail";
