@@ -11,6 +11,10 @@ import { expireStaleUploads } from "@/lib/bulk/housekeeping";
 import { processChunk } from "@/lib/bulk/chunk";
 import { claimChunk } from "@/lib/bulk/queue";
 import { drainImportJobs } from "@/lib/bulk/worker";
+import { sql } from "drizzle-orm";
+import { getDb, rows } from "@/db";
+import { insertUsersOfBatch } from "@/lib/users/insert-users";
+import { newUserRow } from "@/lib/users/user-row";
 import { needsRehash, verifyPassword } from "@/lib/passwords";
 import { FIXED, startTestApp, type DemoRefs, type TestApp } from "./support/app";
 import { testDriver } from "./support/fresh-db";
@@ -400,6 +404,38 @@ describe("duplicates across batches", () => {
     expect(job.counts).toMatchObject({ total: 8, created: 2, skipped: onConflict === "skip" ? 1 : 0, failed: taken.length + 5 });
     expect((await userByName(`a-${t}`))?.username).toBe(`a-${t}`);
     expect(await userByName(`w-${t}`)).toBeUndefined();
+  });
+});
+
+describe("the COPY of a batch's users (PostgreSQL)", () => {
+  it.skipIf(testDriver() !== "postgres")("is part of the batch's transaction: invisible to others before the commit, gone with a rollback", async () => {
+    const t = tag();
+    const db = await getDb();
+    const row = newUserRow({
+      id: randomUUID(),
+      environmentId: FIXED.demoEnvId,
+      populationId: refs.defaultPopulationId,
+      input: { username: `copy-${t}`, population: { id: refs.defaultPopulationId } },
+      identityProviderId: null,
+      passwordHash: bcryptHash,
+      externalPassword: null,
+      now: new Date(),
+    });
+    const other = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const count = async () => (await other`select count(*)::int as n from users where id = ${row.id}`)[0]!.n as number;
+    try {
+      const rolledBack = db.transaction(async (tx) => {
+        await insertUsersOfBatch(tx, [{ row, verification: null }]);
+        const [inside] = rows<{ n: number }>(await tx.execute(sql`select count(*)::int as n from users where id = ${row.id}`));
+        expect(inside!.n).toBe(1);
+        expect(await count()).toBe(0);
+        throw new Error("roll back");
+      });
+      await expect(rolledBack).rejects.toThrow("roll back");
+      expect(await count()).toBe(0);
+    } finally {
+      await other.end({ timeout: 5 });
+    }
   });
 });
 
