@@ -260,7 +260,9 @@ async function commit(
  * only the usernames of rows that do not create a user: the users' own unique index claims the
  * others, and a row whose username a user created by an earlier batch of this job holds (rule 8
  * says taken) is told the row of that user (user_import_changes), as a lost claim would be. A
- * create whose username an earlier batch's failed row claimed is a duplicate too. Writing every
+ * create whose username an earlier batch's failed row claimed is a duplicate too (a claim still
+ * uncommitted by a batch working at the same moment is not seen: that row keeps its own failure,
+ * the create its user; no user is ever written twice, the index sees to that). Writing every
  * created username twice (the key and the user) cost a fifth of PostgreSQL's part of a job.
  */
 async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Outcome[]): Promise<Outcome[]> {
