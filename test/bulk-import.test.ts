@@ -476,6 +476,47 @@ describe("a username taken between a batch's decision and its write", () => {
   });
 });
 
+describe("a population deleted between a batch's decision and its write", () => {
+  // PostgreSQL only: another connection must delete the population, uncommitted, while the batch writes.
+  it.skipIf(testDriver() !== "postgres")("decides the batch again at once: its rows for that population fail rule 6, the others are imported", async () => {
+    const t = tag();
+    const other = postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
+    try {
+      const pop = randomUUID();
+      await other`insert into populations (id, environment_id, name) values (${pop}, ${FIXED.demoEnvId}, ${`Leaving ${t}`})`;
+      const created = await upload({ body: `username,population.id\na-${t},${pop}\nb-${t},\nc-${t},${pop}\n` });
+      expect(created.status).toBe(202);
+      const deleter = await other.reserve();
+      await deleter`begin`;
+      // The population goes, not yet committed: the batch's decision still sees it.
+      await deleter`delete from populations where id = ${pop}`;
+      const worked = drainImportJobs();
+      // The batch's foreign-key check waits for the other transaction.
+      for (let waited = 0; ; waited += 20) {
+        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%insert into users%' or query ilike 'copy "users"%')`;
+        if (w!.n > 0) break;
+        if (waited > 10_000) throw new Error("the batch never waited for the other writer");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await deleter`commit`;
+      deleter.release();
+      // Before: the batch failed (23503) and was worked again only after its lease ran out.
+      expect(await worked).toBe(1);
+      const job = JSON.parse((await get(`${envPath}/userImportJobs/${created.body!.id}`)).text);
+      const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body!.id}/errors`)).text)._embedded.errors as Json[];
+      expect(job).toMatchObject({ status: "COMPLETED", counts: { total: 3, created: 1, failed: 2 } });
+      expect(errors.map((e) => [e.row, e.username, e.target])).toEqual([
+        [2, `a-${t}`, "population.id"],
+        [4, `c-${t}`, "population.id"],
+      ]);
+      expect(await userByName(`a-${t}`)).toBeUndefined();
+      expect((await userByName(`b-${t}`))?.population).toEqual({ id: refs.defaultPopulationId });
+    } finally {
+      await other.end({ timeout: 5 });
+    }
+  });
+});
+
 describe("access per row (spec 6)", () => {
   it("a population-scoped administrator's rows for other populations fail with INSUFFICIENT_PERMISSIONS", async () => {
     const t = tag();

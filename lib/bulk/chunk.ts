@@ -107,10 +107,11 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
       return await timed("commit", () => commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable)));
     } catch (err) {
       // A username taken meanwhile by someone else (an API import, another job: the insert's
-      // unique violation), a user changed under an update, or two jobs' batches crossing: decide
-      // again against the database as it is now.
+      // unique violation), a population deleted since the decision (the foreign key), a user
+      // changed under an update, or two jobs' batches crossing: decide again against the
+      // database as it is now, as the API's single import does.
       const code = driverError(err)?.code;
-      const again = err instanceof ConcurrentUserChange || code === "23505" || code === "40P01" || code === "40001";
+      const again = err instanceof ConcurrentUserChange || code === "23505" || code === "23503" || code === "40P01" || code === "40001";
       if (again && attempt < 5) continue;
       throw err;
     }
