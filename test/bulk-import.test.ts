@@ -405,6 +405,26 @@ describe("duplicates across batches", () => {
     expect((await userByName(`a-${t}`))?.username).toBe(`a-${t}`);
     expect(await userByName(`w-${t}`)).toBeUndefined();
   });
+
+  it("an LDIF entry repeated in a later batch is told the row and named by its DN", async () => {
+    const t = tag();
+    const entry = (uid: string) => `dn: uid=${uid},ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid}\nsn: S\n`;
+    // Entries begin on lines 1, 7 and 13.
+    const ldif = [entry(`l-${t}`), entry(`m-${t}`), entry(`L-${t}`)].join("\n");
+    process.env.BULK_CHUNK_ROWS = "2";
+    let created;
+    try {
+      created = await upload({ body: ldif, type: "text/ldif" });
+    } finally {
+      delete process.env.BULK_CHUNK_ROWS;
+    }
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    await drainImportJobs();
+    const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}/errors`)).text)._embedded.errors as Json[];
+    expect(errors.map((e) => [e.row, e.code, e.message])).toEqual([
+      [13, "UNIQUENESS_VIOLATION", `The username is already on row 1 of the file. (DN: uid=L-${t},ou=people,dc=example,dc=com)`],
+    ]);
+  });
 });
 
 describe("the COPY of a batch's users (PostgreSQL)", () => {

@@ -104,7 +104,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
     try {
       const decisions = await timed("decide", () => decideImports(db, ctx, readable.map((r) => r.body)));
       const outcomes = await timed("prepare", () => outcomesOf(ctx, job, readable, decisions));
-      return await timed("commit", () => commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, passwordsOf(readable)));
+      return await timed("commit", () => commit(owner, chunk, job, [...unreadable, ...outcomes], parsed.length, sourcesOf(readable)));
     } catch (err) {
       // A username taken meanwhile by someone else (an API import, another job: the insert's
       // unique violation), a population deleted since the decision (the foreign key), a user
@@ -166,10 +166,13 @@ function namingEntry(failure: Failure, source: RowSource | undefined): Failure {
   return { ...failure, message: `${failure.message} (DN: ${source.dn.slice(0, 512)})` };
 }
 
-/** Directory and LDIF rows: what became of each row's password, for the counts of the users created. */
-function passwordsOf(readable: { row: number; source?: RowSource }[]): Map<number, "copied" | "linked"> {
-  const out = new Map<number, "copied" | "linked">();
-  for (const r of readable) if (r.source?.password === "copied" || r.source?.password === "linked") out.set(r.row, r.source.password);
+/**
+ * Directory and LDIF rows by row number: the entry an error names, and what became of each row's
+ * password, for the counts of the users created. Empty for a CSV or JSON file.
+ */
+function sourcesOf(readable: { row: number; source?: RowSource }[]): Map<number, RowSource> {
+  const out = new Map<number, RowSource>();
+  for (const r of readable) if (r.source) out.set(r.row, r.source);
   return out;
 }
 
@@ -180,7 +183,7 @@ async function commit(
   job: UserImportJobRow,
   all: Outcome[],
   rowCount: number,
-  passwords: ReadonlyMap<number, "copied" | "linked"> = new Map(),
+  sources: ReadonlyMap<number, RowSource> = new Map(),
 ): Promise<boolean> {
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -193,13 +196,13 @@ async function commit(
     );
     if (!held || held.done || held.lease_owner !== owner) return false;
 
-    const outcomes = await timed("commit.keys", () => claimUsernames(tx, job, all));
+    const outcomes = await timed("commit.keys", () => claimUsernames(tx, job, all, sources));
     const failures = outcomes.flatMap((o) => (o.kind === "fail" ? [o.failure] : []));
     const creates = outcomes.flatMap((o) => (o.kind === "create" ? [o] : []));
     const updates = outcomes.flatMap((o) => (o.kind === "update" ? [o] : []));
     const skipped = outcomes.filter((o) => o.kind === "skip").length;
-    const copied = creates.filter((o) => passwords.get(o.row) === "copied").length;
-    const linked = creates.filter((o) => passwords.get(o.row) === "linked").length;
+    const copied = creates.filter((o) => sources.get(o.row)?.password === "copied").length;
+    const linked = creates.filter((o) => sources.get(o.row)?.password === "linked").length;
 
     if (!job.dryRun) {
       const inserts = creates.flatMap((o) => (o.insert ? [{ row: o.row, insert: o.insert }] : []));
@@ -266,7 +269,7 @@ async function commit(
  * the create its user; no user is ever written twice, the index sees to that). Writing every
  * created username twice (the key and the user) cost a fifth of PostgreSQL's part of a job.
  */
-async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Outcome[]): Promise<Outcome[]> {
+async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Outcome[], sources: ReadonlyMap<number, RowSource>): Promise<Outcome[]> {
   const createsClaim = job.dryRun || job.onConflict !== "fail";
   const keyed = outcomes.filter((o): o is Outcome & { key: string } => o.key !== null);
   /** Row number of the earlier row, by the row that is its duplicate. */
@@ -326,7 +329,7 @@ async function claimUsernames(tx: Executor, job: UserImportJobRow, outcomes: Out
   if (!earlierOf.size) return outcomes;
   return outcomes.map((o): Outcome => {
     const earlier = earlierOf.get(o.row);
-    return earlier === undefined ? o : { kind: "fail", row: o.row, username: o.username, key: null, failure: duplicateInFile(o.row, o.username, earlier) };
+    return earlier === undefined ? o : { kind: "fail", row: o.row, username: o.username, key: null, failure: namingEntry(duplicateInFile(o.row, o.username, earlier), sources.get(o.row)) };
   });
 }
 
