@@ -459,6 +459,16 @@ describe("the COPY of a batch's users (PostgreSQL)", () => {
   });
 });
 
+/** Until a batch's write of its users (a COPY on PostgreSQL, db/copy.ts) waits on a lock that another transaction holds. */
+async function batchWaitsOn(other: postgres.Sql): Promise<void> {
+  for (let waited = 0; ; waited += 20) {
+    const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%insert into users%' or query ilike 'copy "users"%')`;
+    if (w!.n > 0) return;
+    if (waited > 10_000) throw new Error("the batch never waited for the other writer");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe("a username taken between a batch's decision and its write", () => {
   // PostgreSQL only: another connection must hold the username, uncommitted, while the batch writes.
   it.skipIf(testDriver() !== "postgres")("waits for the other writer, then decides the batch again: the row fails, the others are imported once", async () => {
@@ -473,13 +483,7 @@ describe("a username taken between a batch's decision and its write", () => {
       await taker`insert into users (id, environment_id, population_id, username) values (${randomUUID()}, ${FIXED.demoEnvId}, ${refs.defaultPopulationId}, ${`B-${t}`})`;
       const worked = drainImportJobs();
       // The batch's insert waits on the unique index for the other transaction.
-      for (let waited = 0; ; waited += 20) {
-        // The batch writes its users with COPY on PostgreSQL (db/copy.ts).
-        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%insert into users%' or query ilike 'copy "users"%')`;
-        if (w!.n > 0) break;
-        if (waited > 10_000) throw new Error("the batch never waited for the other writer");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await batchWaitsOn(other);
       await taker`commit`;
       taker.release();
       await worked;
@@ -512,12 +516,7 @@ describe("a population deleted between a batch's decision and its write", () => 
       await deleter`delete from populations where id = ${pop}`;
       const worked = drainImportJobs();
       // The batch's foreign-key check waits for the other transaction.
-      for (let waited = 0; ; waited += 20) {
-        const [w] = await other`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%insert into users%' or query ilike 'copy "users"%')`;
-        if (w!.n > 0) break;
-        if (waited > 10_000) throw new Error("the batch never waited for the other writer");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await batchWaitsOn(other);
       await deleter`commit`;
       deleter.release();
       // Before: the batch failed (23503) and was worked again only after its lease ran out.
