@@ -50,6 +50,16 @@ async function upload({ body, type = "text/csv", query = "", token: t = token }:
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : null, headers: res.headers };
 }
 
+/** An upload stored in chunks of `rows` rows (BULK_CHUNK_ROWS while the file is read), so that a small file makes several batches. */
+async function uploadInBatchesOf(rows: number, u: Upload) {
+  process.env.BULK_CHUNK_ROWS = String(rows);
+  try {
+    return await upload(u);
+  } finally {
+    delete process.env.BULK_CHUNK_ROWS;
+  }
+}
+
 async function get(path: string, headers: Record<string, string> = {}, t = token) {
   const res = await app.fetch(path, { headers: { authorization: `Bearer ${t}`, ...headers } });
   return { status: res.status, text: await res.text(), headers: res.headers };
@@ -381,13 +391,7 @@ describe("duplicates across batches", () => {
       `EXISTS-${t},`, // row 8: row 6 has it
       `b-${t},`, // row 9: created
     ].join("\n") + "\n";
-    process.env.BULK_CHUNK_ROWS = "2";
-    let created;
-    try {
-      created = await upload({ body: csv, query: `?onConflict=${onConflict}` });
-    } finally {
-      delete process.env.BULK_CHUNK_ROWS;
-    }
+    const created = await uploadInBatchesOf(2, { body: csv, query: `?onConflict=${onConflict}` });
     expect(created.status).toBe(202);
     await drainImportJobs();
     const job = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}`)).text);
@@ -411,13 +415,7 @@ describe("duplicates across batches", () => {
     const entry = (uid: string) => `dn: uid=${uid},ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid}\nsn: S\n`;
     // Entries begin on lines 1, 7 and 13.
     const ldif = [entry(`l-${t}`), entry(`m-${t}`), entry(`L-${t}`)].join("\n");
-    process.env.BULK_CHUNK_ROWS = "2";
-    let created;
-    try {
-      created = await upload({ body: ldif, type: "text/ldif" });
-    } finally {
-      delete process.env.BULK_CHUNK_ROWS;
-    }
+    const created = await uploadInBatchesOf(2, { body: ldif, type: "text/ldif" });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     await drainImportJobs();
     const errors = JSON.parse((await get(`${envPath}/userImportJobs/${created.body.id}/errors`)).text)._embedded.errors as Json[];
@@ -601,13 +599,7 @@ describe("progress (issue 15): phase, rows per second over the last minute, hist
   it("an import goes validating → importing → reporting, with its rate and its history over its life", async () => {
     const t = tag();
     const csv = "username,email\n" + Array.from({ length: 9 }, (_, i) => `prog-${t}-${i},prog-${t}-${i}@example.com`).join("\n") + "\n";
-    process.env.BULK_CHUNK_ROWS = "3";
-    let created;
-    try {
-      created = await upload({ body: csv });
-    } finally {
-      delete process.env.BULK_CHUNK_ROWS;
-    }
+    const created = await uploadInBatchesOf(3, { body: csv });
     expect(created.status).toBe(202);
     expect(created.body.phase).toBe("validating");
     expect(created.body.progress).toMatchObject({ rowsPerSecondLastMinute: 0, history: [] });
@@ -646,13 +638,7 @@ describe("progress (issue 15): phase, rows per second over the last minute, hist
   it("a dry run stays validating while it runs", async () => {
     const t = tag();
     const csv = "username\n" + Array.from({ length: 4 }, (_, i) => `dryprog-${t}-${i}`).join("\n") + "\n";
-    process.env.BULK_CHUNK_ROWS = "2";
-    let created;
-    try {
-      created = await upload({ body: csv, query: "?dryRun=true" });
-    } finally {
-      delete process.env.BULK_CHUNK_ROWS;
-    }
+    const created = await uploadInBatchesOf(2, { body: csv, query: "?dryRun=true" });
     const owner = `test-${t}`;
     const first = await claimChunk(owner);
     expect(await processChunk(owner, first!)).toBe(true);
