@@ -688,3 +688,111 @@ describe("uploads cut off by a crash", () => {
     expect(await app.countUsers()).toBe(before);
   });
 });
+
+describe("a large file, parsed on a thread of its own (BULK_PARSE_THREAD_BYTES; 0: every file)", () => {
+  /** Runs `fn` with the file parsed on the upload's own thread (a small file's default), then on a parser thread. */
+  async function onBothThreads<T>(fn: (t: string) => Promise<T>): Promise<{ here: T; thread: T }> {
+    const here = await fn(tag());
+    process.env.BULK_PARSE_THREAD_BYTES = "0";
+    try {
+      return { here, thread: await fn(tag()) };
+    } finally {
+      delete process.env.BULK_PARSE_THREAD_BYTES;
+    }
+  }
+  const jobCount = async () => {
+    const db = await getDb();
+    return Number(rows<{ n: number }>(await db.execute(sql`select count(*)::int as n from user_import_jobs`))[0]!.n);
+  };
+  /** The job's counts, its chunks (as the upload cut them) and its error lines, with the run's tag taken out. */
+  async function outcome(t: string, u: Upload) {
+    const { created, job, errors } = await runJob(u);
+    const db = await getDb();
+    const chunks = rows<{ seq: number; row_count: number }>(await db.execute(sql`select seq, row_count from user_import_chunks where job_id = ${created.id} order by seq`));
+    return {
+      counts: job.counts,
+      chunks: chunks.map((c) => Number(c.row_count)),
+      errors: JSON.parse(JSON.stringify(errors).replaceAll(t, "TAG")) as Json[],
+    };
+  }
+
+  it("makes the same chunks, users and error lines from CSV (BOM, CRLF, quotes, lines cut short), JSON Lines and LDIF", async () => {
+    const csv = (t: string) =>
+      "\uFEFFusername,email,name.given,name.formatted,password\r\n" +
+      `ann-${t},ann-${t}@example.com,Ann,"Lee, ""Ann""",${bcryptHash}\r\n` +
+      `bob-${t},not-an-email,Bob,plain,\r\n` +
+      `cid-${t},cid-${t}@example.com,Cid,"two\r\nlines",\r\n` +
+      `dan-${t},dan-${t}@example.com,Dan\r\n` +
+      `ann-${t},again@example.com,Ann,,\r\n` +
+      `eve-${t},,Eve 🦊,,correct-horse-battery-${t}\r\n` +
+      `fay-${t},,Fay,,\r\n`;
+    const { here, thread } = await onBothThreads((t) => outcome(t, { body: csv(t), query: "?onConflict=fail" }));
+    expect(here.counts).toMatchObject({ total: 7, created: 4, failed: 3 });
+    expect(thread).toEqual(here);
+
+    const ndjson = (t: string) => [JSON.stringify({ username: `nd-${t}` }), "{not json", JSON.stringify({ username: `ne-${t}`, enabled: "yes" }), "[1]"].join("\n");
+    const nd = await onBothThreads((t) => outcome(t, { body: ndjson(t), type: "application/x-ndjson" }));
+    expect(nd.here.counts).toMatchObject({ total: 4, created: 1, failed: 3 });
+    expect(nd.thread).toEqual(nd.here);
+
+    const ldif = (t: string) =>
+      [`dn: uid=la-${t},ou=people,dc=example,dc=com`, "objectClass: inetOrgPerson", `uid: la-${t}`, "cn: La", "sn: A", `mail: la-${t}@example.com`, ""].join("\n") +
+      "\n" +
+      [`dn: uid=lb-${t},ou=people,dc=example,dc=com`, "objectClass: inetOrgPerson", `uid: lb-${t}`, "cn: Lb", "sn: B", "mail: not-an-email", ""].join("\n");
+    const ld = await onBothThreads((t) => outcome(t, { body: ldif(t), type: "text/ldif" }));
+    expect(ld.here.counts).toMatchObject({ total: 2, created: 1, failed: 1 });
+    expect(ld.thread).toEqual(ld.here);
+  });
+
+  it("cuts a file into the same chunks (BULK_CHUNK_ROWS, and earlier at 1,000 cleartext passwords)", async () => {
+    const csv = (t: string) => "username,password\n" + Array.from({ length: 7 }, (_, i) => `k${i}-${t},${bcryptHash}\n`).join("");
+    const { here, thread } = await onBothThreads(async (t) => {
+      process.env.BULK_CHUNK_ROWS = "3";
+      try {
+        return await outcome(t, { body: csv(t) });
+      } finally {
+        delete process.env.BULK_CHUNK_ROWS;
+      }
+    });
+    expect(here.chunks).toEqual([3, 3, 1]);
+    expect(thread).toEqual(here);
+  });
+
+  it("answers a file it cannot take with the same 400 or 413, and keeps no job and no user", async () => {
+    const jobs = await jobCount();
+    const users = await app.countUsers();
+    const refusals = (t: string) => [
+      { body: `email\nx-${t}@example.com\n` },
+      { body: `username,username\nx-${t},y\n` },
+      { body: `[{"username":"x-${t}"},`, type: "application/json" },
+      { body: `username\n"x-${t}\n` },
+    ];
+    const answers = await onBothThreads(async (t) => {
+      const out = [];
+      for (const u of refusals(t)) {
+        const res = await upload(u);
+        out.push({ status: res.status, details: JSON.parse(JSON.stringify(res.body.details ?? null).replaceAll(t, "TAG")) as Json });
+      }
+      process.env.BULK_MAX_ROWS = "3";
+      try {
+        const res = await upload({ body: `username\na-${t}\nb-${t}\nc-${t}\nd-${t}\n` });
+        out.push({ status: res.status, details: res.body.details });
+      } finally {
+        delete process.env.BULK_MAX_ROWS;
+      }
+      process.env.BULK_MAX_BYTES = "4096";
+      try {
+        const res = await upload({ body: "username\n" + Array.from({ length: 400 }, (_, i) => `big${i}-${t}\n`).join("") });
+        out.push({ status: res.status, details: res.body.details });
+      } finally {
+        delete process.env.BULK_MAX_BYTES;
+      }
+      return out;
+    });
+    expect(answers.here.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 413]);
+    expect(answers.thread).toEqual(answers.here);
+    await drainImportJobs();
+    expect(await jobCount()).toBe(jobs);
+    expect(await app.countUsers()).toBe(users);
+  });
+});

@@ -36,6 +36,8 @@ beforeAll(async () => {
     BULK_CHUNK_ROWS: "50",
     BULK_LEASE_SECONDS: "3",
     BULK_BATCH_PAUSE_MS: "100",
+    // Every file parsed on the bundled parser thread (lib/bulk/upload-chunks.ts), as a large one is.
+    BULK_PARSE_THREAD_BYTES: "0",
   };
   db = await freshDatabase({ prefix: "bulk" });
   env = { ...common, ...db.env };

@@ -18,29 +18,20 @@ import type { JobPhase } from "@/db/enums";
 import { reach, requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { invalidData, invalidRequest, notFound, requestFailed } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
-import { isCleartextForm } from "@/lib/passwords/classify";
-import { parseRows, type BulkFormat, type ParsedRow } from "./parse";
-import { encodeRow } from "./stored-rows";
+import type { BulkFormat } from "./parse";
+import type { FileChunkOptions } from "./file-chunks";
+import { uploadChunks } from "./upload-chunks";
 
 /**
  * Rows per stored chunk: the unit of work a process claims and writes in one transaction. 5,000
  * by default: each batch costs a dozen statements whatever its size, which at 1,000 rows was a
- * fifth of a pre-encoded job's time. A chunk closes earlier once it holds CLEARTEXT_CHUNK_ROWS
- * cleartext passwords, which take about a minute to hash, so that progress and leases stay short.
+ * fifth of a pre-encoded job's time. A chunk of cleartext passwords closes earlier
+ * (lib/bulk/file-chunks.ts).
  */
 export function chunkRows(): number {
   const configured = Number(process.env.BULK_CHUNK_ROWS);
   return Number.isInteger(configured) && configured > 0 && configured <= 10_000 ? configured : 5000;
 }
-const CLEARTEXT_CHUNK_ROWS = 1000;
-
-/** Whether a parsed row carries a cleartext password (hashed with argon2id when worked). */
-function hasCleartext(row: ParsedRow): boolean {
-  if (!("body" in row) || !row.body || typeof row.body !== "object") return false;
-  const value = (row.body as { password?: { value?: unknown } }).password?.value;
-  return typeof value === "string" && isCleartextForm(value);
-}
-
 export function maxRows(): number {
   const configured = Number(process.env.BULK_MAX_ROWS);
   return Number.isInteger(configured) && configured > 0 ? configured : 1_000_000;
@@ -163,32 +154,18 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
   // One chunk is written while the next is parsed: at most two chunks are in memory.
   let writing: Promise<unknown> = Promise.resolve();
   try {
-    const limit = maxRows();
-    const perChunk = chunkRows();
     let rows = 0;
     let seq = 0;
-    let lines: string[] = [];
-    let cleartext = 0;
-    const flush = async () => {
+    const chunking: FileChunkOptions = { format: options.format, columns: options.columns, ldif, perChunk: chunkRows(), maxRows: maxRows() };
+    for await (const chunk of uploadChunks(file, chunking)) {
       await writing;
-      if (!lines.length) return;
-      const values = { jobId: id, seq: seq++, rowCount: lines.length, data: lines.join("\n") };
+      const values = { jobId: id, seq: seq++, rowCount: chunk.rowCount, data: chunk.data };
+      rows += chunk.rowCount;
       // A real promise: a Drizzle query runs again each time it is awaited.
       writing = (async () => void (await db.insert(userImportChunks).values(values)))();
-      // Handled here so that a failed write is not an unhandled rejection; awaited at the next flush.
+      // Handled here so that a failed write is not an unhandled rejection; awaited at the next chunk.
       writing.catch(() => {});
-      lines = [];
-      cleartext = 0;
-    };
-    for await (const r of parseRows(options.format, file, { columns: options.columns, ldif })) {
-      if (++rows > limit) {
-        throw invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "file", message: `The file has more than ${limit.toLocaleString("en")} rows: split it.` }]);
-      }
-      lines.push(encodeRow(r));
-      if (hasCleartext(r)) cleartext++;
-      if (lines.length >= perChunk || cleartext >= CLEARTEXT_CHUNK_ROWS) await flush();
     }
-    await flush();
     await writing;
     const now = new Date();
     const [job] = await db

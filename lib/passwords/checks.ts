@@ -14,11 +14,11 @@
 import "server-only";
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 
 import { ApiError, serviceUnavailable } from "@/lib/api/errors";
 import { log } from "@/lib/log";
+import { bundledEntry } from "@/lib/server/entries";
 
 import type { CheckAnswer, CheckTask } from "./check-process";
 import { passwordSettings, projectRoot } from "./settings";
@@ -44,11 +44,9 @@ const idle: Checker[] = [];
  * the sources, through tsx, under Vitest, `next dev` and scripts, where a bundle may be stale.
  */
 export function checkerEntry(): { file: string; execArgv: string[] } {
-  const root = projectRoot();
-  const bundled = path.join(root, process.env.NEXT_DIST_DIR || ".next", "identity-import/password-checker.mjs");
-  const production = process.env.IDENTITY_IMPORT_SERVER === "1" || process.env.NODE_ENV === "production";
-  if (production && existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: path.join(root, "lib/passwords/check-process.ts"), execArgv: ["--import", "tsx"] };
+  const bundled = bundledEntry("password-checker.mjs");
+  if (bundled) return { file: bundled, execArgv: [] };
+  return { file: path.join(projectRoot(), "lib/passwords/check-process.ts"), execArgv: ["--import", "tsx"] };
 }
 
 function busy(): ApiError {

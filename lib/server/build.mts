@@ -51,18 +51,22 @@ await build({
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-// The password checker processes (lib/passwords/checks.ts) need a plain JavaScript entry.
-await build({
-  entryPoints: [path.join(root, "lib/passwords/check-process.ts")],
-  outfile: path.join(root, distDir, "identity-import/password-checker.mjs"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  tsconfig: path.join(root, "tsconfig.json"),
-  sourcemap: true,
-  logLevel: "warning",
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
-console.log(`server bundle: ${distDir}/identity-import/server.mjs (${fast.length} API routes on the fast path) and password-checker.mjs`);
+// The password checker processes (lib/passwords/checks.ts) and the bulk parser thread
+// (lib/bulk/upload-chunks.ts) need plain JavaScript entries (lib/server/entries.ts).
+const entries = { "password-checker.mjs": "lib/passwords/check-process.ts", "bulk-parser.mjs": "lib/bulk/parser-thread.ts" };
+for (const [outfile, entry] of Object.entries(entries)) {
+  await build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(root, distDir, "identity-import", outfile),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    tsconfig: path.join(root, "tsconfig.json"),
+    sourcemap: true,
+    logLevel: "warning",
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
+console.log(`server bundle: ${distDir}/identity-import/server.mjs (${fast.length} API routes on the fast path), ${Object.keys(entries).join(" and ")}`);
