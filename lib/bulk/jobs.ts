@@ -151,7 +151,8 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
     status: "UPLOADING",
   });
 
-  // One chunk is written while the next is parsed: at most two chunks are in memory.
+  // One chunk is written while the next is parsed: at most two chunks are in memory (three with
+  // the parser thread, which reads one chunk ahead of the chunk waiting here).
   let writing: Promise<unknown> = Promise.resolve();
   try {
     let rows = 0;
