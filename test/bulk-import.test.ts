@@ -758,6 +758,24 @@ describe("a large file, parsed on a thread of its own (BULK_PARSE_THREAD_BYTES; 
     expect(thread).toEqual(here);
   });
 
+  it("reads a second large upload on the request's thread while the parser thread is busy, with the same outcome", async () => {
+    const t = tag();
+    const csv = (p: string) => "username,email\n" + Array.from({ length: 50 }, (_, i) => `${p}${i}-${t},${i % 10 === 9 ? "bad" : `${p}${i}-${t}@example.com`}\n`).join("");
+    // Past 100 bytes: what was read before the choice must reach the parser on either thread.
+    process.env.BULK_PARSE_THREAD_BYTES = "100";
+    try {
+      const [a, b] = await Promise.all([upload({ body: csv("pa") }), upload({ body: csv("pb") })]);
+      expect([a.status, b.status]).toEqual([202, 202]);
+      await drainImportJobs();
+      for (const id of [a.body.id, b.body.id]) {
+        const job = JSON.parse((await get(`${envPath}/userImportJobs/${id}`)).text);
+        expect(job.counts).toMatchObject({ total: 50, created: 45, failed: 5 });
+      }
+    } finally {
+      delete process.env.BULK_PARSE_THREAD_BYTES;
+    }
+  });
+
   it("answers a file it cannot take with the same 400 or 413, and keeps no job and no user", async () => {
     const jobs = await jobCount();
     const users = await app.countUsers();

@@ -25,10 +25,23 @@ export async function* uploadChunks(file: Readable | AsyncIterable<Uint8Array>, 
   const threshold = threadBytes();
   for (;;) {
     if (size >= threshold) {
-      // Whatever of the file is left unread when its chunks stop is dropped, as a failed parse on
-      // this thread drops it (the stream destroyed).
+      // Whatever of the file is left unread when its chunks stop is dropped (the stream destroyed).
       const drop = () => (file instanceof Readable ? file.destroy() : void bytes.return?.().catch(() => {}));
-      return yield* inThread(head, bytes, drop, options);
+      // One parser thread per process: the uploads that come while it is busy are read here, so
+      // that many large uploads at once cost no more memory than they did on one thread.
+      if (threadBusy) {
+        try {
+          return yield* fileChunks(Readable.from(concat(head, bytes)), options);
+        } finally {
+          drop();
+        }
+      }
+      threadBusy = true;
+      try {
+        return yield* inThread(head, bytes, drop, options);
+      } finally {
+        threadBusy = false;
+      }
     }
     const next = await bytes.next();
     if (next.done) break;
@@ -36,6 +49,17 @@ export async function* uploadChunks(file: Readable | AsyncIterable<Uint8Array>, 
     size += next.value.byteLength;
   }
   yield* fileChunks(Readable.from(head), options);
+}
+
+let threadBusy = false;
+
+async function* concat(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* head;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 function threadBytes(): number {
