@@ -70,7 +70,7 @@ function threadBytes(): number {
 export type ToParser = { t: "bytes"; b: Uint8Array } | { t: "end" } | { t: "taken" };
 type SentError = { status: number; code: ErrorCode; message: string; details?: ErrorDetail[]; headers?: Record<string, string> } | { name: string; message: string };
 export type FromParser = { t: "drained"; n: number } | ({ t: "chunk" } & FileChunk) | { t: "done" } | { t: "error"; error: SentError };
-type Event = FromParser | { t: "failed"; error: unknown };
+type Event = Exclude<FromParser, { t: "drained" }> | { t: "failed"; error: unknown };
 
 /** Bytes sent to the thread and not yet read by its parser: past this, the upload waits. */
 const WINDOW_BYTES = 1024 * 1024;
@@ -83,12 +83,18 @@ async function* inThread(head: Uint8Array[], rest: AsyncIterator<Uint8Array>, dr
     events.push(e);
     wake?.();
   };
-  worker.on("message", (m: FromParser) => push(m));
+  let pending = 0;
+  let drained = null as (() => void) | null;
+  // The window reopens as soon as the parser has read: not only when this generator next runs,
+  // which waits while its consumer writes a chunk to the database.
+  worker.on("message", (m: FromParser) => {
+    if (m.t !== "drained") return push(m);
+    pending -= m.n;
+    if (pending <= WINDOW_BYTES) drained?.();
+  });
   worker.on("error", (error) => push({ t: "failed", error }));
   worker.on("exit", (code) => push({ t: "failed", error: new Error(`the bulk file's parser thread exited (${code})`) }));
 
-  let pending = 0;
-  let drained = null as (() => void) | null;
   let stopped = false;
   let finished = false;
   const send = (b: Uint8Array) => {
@@ -115,10 +121,7 @@ async function* inThread(head: Uint8Array[], rest: AsyncIterator<Uint8Array>, dr
       while (!events.length) await new Promise<void>((r) => (wake = r));
       wake = null;
       const e = events.shift()!;
-      if (e.t === "drained") {
-        pending -= e.n;
-        if (pending <= WINDOW_BYTES) drained?.();
-      } else if (e.t === "chunk") {
+      if (e.t === "chunk") {
         yield { rowCount: e.rowCount, data: e.data };
         worker.postMessage({ t: "taken" } satisfies ToParser);
       } else if (e.t === "done") return;
