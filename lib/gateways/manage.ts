@@ -1,4 +1,5 @@
 import "server-only";
+import type { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { getDb, type Executor, type Tx } from "@/db";
@@ -7,7 +8,7 @@ import { requireEnvironmentAccess, type Actor } from "@/lib/access";
 import { forbidden, invalidData, notFound, type ErrorDetail } from "@/lib/api/errors";
 import { isUuid, uuidv7 } from "@/lib/ids";
 import { openSecret, sealSecret } from "@/lib/secrets";
-import { toFieldProblems } from "@/lib/api/validation";
+import { parseOrInvalid } from "@/lib/api/validation";
 import { storedPasswordColumns } from "@/lib/users/stored-password";
 import { closeDirectory, type DirectorySettings } from "./directory";
 import { gatewaySchema, userTypeSchema, type GatewayInput, type UserTypeInput } from "./schema";
@@ -113,13 +114,11 @@ export async function getGateway(actor: Actor, environmentId: string, gatewayId:
   return g;
 }
 
-function parse<T>(schema: { safeParse: (v: unknown, o: { reportInput: boolean }) => { success: true; data: T } | { success: false; error: import("zod").ZodError } }, body: unknown): T {
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidData([{ code: "INVALID_VALUE", target: "body", message: "The body must be a JSON object." }]);
   }
-  const parsed = schema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
-  return parsed.data;
+  return parseOrInvalid(schema, body);
 }
 
 /** newUserLookup.population.id names a population of this environment (rule 6's check, for user types). */

@@ -10,7 +10,7 @@ import { log } from "@/lib/log";
 import { classifyPassword, hashPassword } from "@/lib/passwords";
 import { recordAudit } from "@/lib/audit";
 import { endAdminSessionsOf } from "@/lib/auth/sessions";
-import { parseOrInvalid, toFieldProblems } from "@/lib/api/validation";
+import { parseOrInvalid } from "@/lib/api/validation";
 import { userImportSchema } from "@/lib/users/schema";
 import { mergedProfile, profileOf, profileTooLarge } from "@/lib/users/user-row";
 import type { TargetUser } from "@/lib/users/target";
@@ -227,10 +227,9 @@ export async function linkUserToGateway(actor: Actor, environmentId: string, u: 
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidData([{ code: "INVALID_VALUE", target: "body", message: "The body must be a JSON object." }]);
   }
-  const parsed = setGatewayBodySchema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw invalidData(toFieldProblems(parsed.error));
+  const parsed = parseOrInvalid(setGatewayBodySchema, body);
   const db = await getDb();
-  const link = await resolveGatewayLink(db, environmentId, parsed.data, "");
+  const link = await resolveGatewayLink(db, environmentId, parsed, "");
   const now = new Date();
   await db.transaction(async (tx) => {
     await tx.update(users).set({ externalPassword: link, ...storedPasswordColumns(null), passwordStatus: "EXTERNAL", passwordChangedAt: null, updatedAt: now }).where(eq(users.id, u.id));

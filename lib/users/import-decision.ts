@@ -14,7 +14,7 @@ import {
 import { reach, reaches, requireCovers, requirePopulationAccess, type Actor, type Assignment, type Reach } from "@/lib/access";
 import { loadUserAssignments } from "@/lib/access/assignments";
 import { ApiError, invalidData, notFound, uniquenessViolation, withTarget, type ErrorDetail } from "@/lib/api/errors";
-import { toFieldProblems } from "@/lib/api/validation";
+import { parseWithProblems } from "@/lib/api/validation";
 import { checkGatewayLink } from "@/lib/gateways/link-rule";
 import type { PasswordPolicy } from "@/lib/passwords";
 import { userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
@@ -146,8 +146,8 @@ function parseBody(body: unknown, mode: ImportMode, defaultPopulationId: string 
   }
   const namedPopulation = (body as Record<string, unknown>).population !== undefined;
   const withPopulation = !namedPopulation && defaultPopulationId ? { ...body, population: { id: defaultPopulationId } } : body;
-  const result = (mode === "import" ? userImportSchema : userCreateSchema).safeParse(withPopulation, { reportInput: true });
-  if (!result.success) return { ok: false, username: rawUsername, error: invalidData(toFieldProblems(result.error)) };
+  const result = parseWithProblems(mode === "import" ? userImportSchema : userCreateSchema, withPopulation);
+  if (!result.success) return { ok: false, username: rawUsername, error: invalidData(result.problems) };
   const input = result.data as UserImportInput;
   if (profileTooLarge(profileOf(input))) {
     return { ok: false, username: rawUsername, error: invalidData([{ code: "SIZE_LIMIT_EXCEEDED", target: "body", message: "The user's profile attributes exceed 16 KB." }]) };
