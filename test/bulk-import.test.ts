@@ -457,6 +457,26 @@ describe("the COPY of a batch's users (PostgreSQL)", () => {
   });
 });
 
+describe("a job's large values (migration 0008)", () => {
+  it("stores the file's chunks and the batch's audit event compressed with lz4 on PostgreSQL, and with pglz where lz4 is not built in (PGlite)", async () => {
+    const t = tag();
+    const csv = "username,email\n" + Array.from({ length: 200 }, (_, i) => `lz4-${t}-${i},lz4-${t}-${i}@example.com`).join("\n") + "\n";
+    const created = await upload({ body: csv });
+    expect(created.status).toBe(202);
+    const db = await getDb();
+    const method = driverMethod();
+    const [chunk] = rows<{ c: string | null }>(await db.execute(sql`select pg_column_compression(data) as c from user_import_chunks where job_id = ${created.body.id}::uuid`));
+    expect(chunk!.c).toBe(method);
+    await drainImportJobs();
+    const [event] = rows<{ c: string | null; n: number }>(
+      await db.execute(sql`select pg_column_compression(details) as c, jsonb_array_length(details->'users')::int as n from audit_events where resource_id = ${created.body.id}::uuid`),
+    );
+    expect(event).toEqual({ c: method, n: 200 });
+  });
+});
+
+const driverMethod = () => (testDriver() === "postgres" ? "lz4" : "pglz");
+
 /** Until a batch's write of its users (a COPY on PostgreSQL, db/copy.ts) waits on a lock that another transaction holds. */
 async function batchWaitsOn(other: postgres.Sql): Promise<void> {
   for (let waited = 0; ; waited += 20) {
