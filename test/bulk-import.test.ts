@@ -457,7 +457,7 @@ describe("the COPY of a batch's users (PostgreSQL)", () => {
   });
 });
 
-describe("a job's large values (migration 0008)", () => {
+describe("a job's large values and its audit events", () => {
   it("stores the file's chunks and the batch's audit event compressed with lz4 on PostgreSQL, and with pglz where lz4 is not built in (PGlite)", async () => {
     const t = tag();
     const csv = "username,email\n" + Array.from({ length: 200 }, (_, i) => `lz4-${t}-${i},lz4-${t}-${i}@example.com`).join("\n") + "\n";
@@ -472,6 +472,36 @@ describe("a job's large values (migration 0008)", () => {
       await db.execute(sql`select pg_column_compression(details) as c, jsonb_array_length(details->'users')::int as n from audit_events where resource_id = ${created.body.id}::uuid`),
     );
     expect(event).toEqual({ c: method, n: 200 });
+  });
+
+  it("is one event per batch, by the job's actor, naming each user it created with the user's row, population, password status and kind", async () => {
+    const t = tag();
+    const csv = `username,password.value,population.id\naud-a-${t},${bcryptHash},\naud-b-${t},,${refs.contractorsPopulationId}\naud-c-${t},,\n`;
+    const created = await uploadInBatchesOf(2, { body: csv });
+    expect(created.status).toBe(202);
+    await drainImportJobs();
+    const db = await getDb();
+    const ids = Object.fromEntries(
+      rows<{ username: string; id: string }>(await db.execute(sql`select username, id::text from users where username like ${`aud-_-${t}`}`)).map((u) => [u.username, u.id]),
+    );
+    const events = rows<{ action: string; via: string; actor_type: string; resource_type: string; details: { jobId: string; batch: number; users: Json[] } }>(
+      await db.execute(sql`select action, via, actor_type, resource_type, details from audit_events where resource_id = ${created.body.id}::uuid order by details->>'batch'`),
+    );
+    expect(events.map((e) => [e.action, e.via, e.actor_type, e.resource_type, e.details.jobId, e.details.batch])).toEqual([
+      ["USER.IMPORTED", "BULK", "APPLICATION", "USER_IMPORT_JOB", created.body.id, 0],
+      ["USER.IMPORTED", "BULK", "APPLICATION", "USER_IMPORT_JOB", created.body.id, 1],
+    ]);
+    // In the order the batch's rows were prepared, which is not always the file's (a hash is awaited).
+    expect(events.map((e) => [...e.details.users].sort((a, b) => a.row - b.row))).toEqual([
+      [
+        { id: ids[`aud-a-${t}`], row: 2, populationId: refs.defaultPopulationId, passwordStatus: "OK", passwordKind: "BCRYPT" },
+        { id: ids[`aud-b-${t}`], row: 3, populationId: refs.contractorsPopulationId, passwordStatus: "NO_PASSWORD", passwordKind: "none" },
+      ],
+      [{ id: ids[`aud-c-${t}`], row: 4, populationId: refs.defaultPopulationId, passwordStatus: "NO_PASSWORD", passwordKind: "none" }],
+    ]);
+    // No user of a batch has an event of its own.
+    const own = rows<{ n: number }>(await db.execute(sql`select count(*)::int as n from audit_events where resource_id in (select id from users where username like ${`aud-_-${t}`})`));
+    expect(own[0]!.n).toBe(0);
   });
 });
 

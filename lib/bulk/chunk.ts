@@ -6,8 +6,7 @@ import type { Actor } from "@/lib/access";
 import { loadAssignments } from "@/lib/access/assignments";
 import { driverError, type ApiError } from "@/lib/api/errors";
 import { decideImports, type ImportContext, type ImportDecision } from "@/lib/users/import-decision";
-import { prepareCreate, prepareUpdate } from "@/lib/users/import-user";
-import type { UserInsert } from "@/lib/users/insert-users";
+import { createAction, prepareUpdate, prepareUserCreate, type PreparedCreate } from "@/lib/users/import-user";
 import { ConcurrentUserChange, type UserUpdate } from "@/lib/users/update-users";
 import { recordJobWrites } from "./changes";
 import { hashForBulk } from "./hashing";
@@ -17,6 +16,9 @@ import { timed } from "./profile";
 import { decodeChunk } from "./stored-rows";
 import { processUndoChunk } from "./undo";
 import { writeBatch } from "./write-batch";
+
+/** A bulk row is an import (spec 2.2): decided and audited as one. */
+const BULK_MODE = "import" satisfies ImportContext["mode"];
 
 /**
  * One claimed chunk of a job's file: every row decided by the import's own decision
@@ -33,7 +35,7 @@ type Failure = { row: number; username: string | null; target: string | null; co
 
 /** A row's outcome. `key` (its username as the database compares it) claims the username in the file. */
 type Outcome = { row: number; username: string | null } & (
-  | { kind: "create"; key: string | null; insert: UserInsert | null }
+  | { kind: "create"; key: string | null; insert: PreparedCreate | null }
   | { kind: "update"; key: string; update: UserUpdate | null }
   | { kind: "skip"; key: string }
   | { kind: "fail"; key: string | null; failure: Failure; taken?: boolean }
@@ -85,7 +87,7 @@ export async function processChunk(owner: string, chunk: ClaimedChunk): Promise<
   const ctx: ImportContext = {
     actor,
     environmentId: job.environmentId,
-    mode: "import",
+    mode: BULK_MODE,
     onConflict: job.onConflict,
     defaultPopulation: job.defaultPopulationId ?? "environment",
   };
@@ -153,7 +155,8 @@ async function outcomesOf(ctx: ImportContext, job: UserImportJobRow, readable: {
       }
       else if (d.kind === "skip") outcomes.push({ kind: "skip", row, username, key: d.key });
       else if (d.kind === "update") outcomes.push({ kind: "update", row, username, key: d.key, update: job.dryRun ? null : prepareUpdate(ctx, d.plan, { auditDetails }) });
-      else outcomes.push({ kind: "create", row, username, key: d.key, insert: job.dryRun ? null : (await prepareCreate(ctx, d.plan, { hash: hashForBulk, auditDetails })).insert });
+      // Its audit entry is its line in the batch's one event (lib/bulk/write-batch.ts).
+      else outcomes.push({ kind: "create", row, username, key: d.key, insert: job.dryRun ? null : await prepareUserCreate(ctx, d.plan, { hash: hashForBulk }) });
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, pending.length) }, settle));
@@ -211,7 +214,7 @@ async function commit(
       await timed("commit.write", () =>
         recordJobWrites(tx, job.id, inserts.map((c) => ({ id: c.insert.row.id, row: c.row })), writes.map((u) => ({ id: u.update.values.id, row: u.row })), () =>
           writeBatch(tx, {
-            job: { id: job.id, batch: chunk.seq, environmentId: job.environmentId, actor: { type: job.actorType, id: job.actorId, via: "BULK" } },
+            job: { id: job.id, batch: chunk.seq, environmentId: job.environmentId, actor: { type: job.actorType, id: job.actorId, via: "BULK" }, action: createAction(BULK_MODE) },
             creates: inserts,
             updates: writes,
           }),

@@ -2,7 +2,8 @@ import "server-only";
 import type { Executor } from "@/db";
 import { auditEvents } from "@/db/schema";
 import { batchAuditRow, type AuditActor } from "@/lib/audit";
-import { insertUsersOfBatch, type UserInsert } from "@/lib/users/insert-users";
+import { createAuditDetails, type PreparedCreate } from "@/lib/users/import-user";
+import { insertUsersOfBatch } from "@/lib/users/insert-users";
 import { updateUsersWithAudit, type UserUpdate } from "@/lib/users/update-users";
 import { timed } from "./profile";
 
@@ -16,8 +17,8 @@ import { timed } from "./profile";
  * outage retries) hooks in here: input decided rows, output what became of them.
  */
 export type DecidedBatch = {
-  job: { id: string; batch: number; environmentId: string; actor: AuditActor };
-  creates: readonly { row: number; insert: UserInsert }[];
+  job: { id: string; batch: number; environmentId: string; actor: AuditActor; action: string };
+  creates: readonly { row: number; insert: PreparedCreate }[];
   updates: readonly { row: number; update: UserUpdate }[];
 };
 
@@ -31,12 +32,9 @@ export type BatchResult = {
 export async function writeBatch(tx: Executor, batch: DecidedBatch): Promise<BatchResult> {
   await timed("w.users", () => insertUsersOfBatch(tx, batch.creates.map((c) => c.insert)));
   if (batch.creates.length) {
-    const users = batch.creates.map(({ insert }) => {
-      const { jobId: _job, ...details } = insert.audit.details as Record<string, unknown>;
-      return { id: insert.row.id, ...details };
-    });
-    const first = batch.creates[0]!.insert.audit;
-    await timed("w.audit", () => tx.insert(auditEvents).values({ ...batchAuditRow(batch.job.actor, batch.job.environmentId, first.action, batch.job, users), createdAt: first.createdAt }));
+    const users = batch.creates.map(({ row, insert }) => ({ id: insert.row.id, ...createAuditDetails(insert), row }));
+    const createdAt = batch.creates[0]!.insert.row.createdAt;
+    await timed("w.audit", () => tx.insert(auditEvents).values({ ...batchAuditRow(batch.job.actor, batch.job.environmentId, batch.job.action, batch.job, users), createdAt }));
   }
   await updateUsersWithAudit(tx, batch.updates.map((u) => u.update));
   return { created: batch.creates.map((c) => c.insert.row.id), updated: batch.updates.map((u) => u.update.values.id) };

@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/db";
+import type { UserRow } from "@/db/schema";
 import type { Actor } from "@/lib/access";
 import { ApiError, driverError, notFound } from "@/lib/api/errors";
 import { auditRow } from "@/lib/audit";
@@ -8,7 +9,7 @@ import { hashPassword } from "@/lib/passwords";
 import { prepareVerification } from "@/lib/verification/prepare";
 import { nudgeOutboxSender } from "@/lib/verification/nudge";
 import { decideImports, environmentFacts, type CreatePlan, type ImportContext, type ImportMode, type UpdatePlan } from "./import-decision";
-import { insertUsersWithAudit, type UserInsert } from "./insert-users";
+import { insertUsersWithAudit, type UserInsert, type UserVerificationWrite } from "./insert-users";
 import type { UserResourceSource } from "./resource";
 import { passwordKind, storedPasswordValue } from "./stored-password";
 import type { UserUpdate } from "./update-users";
@@ -75,8 +76,23 @@ export type PrepareOptions = {
   now?: Date;
 };
 
-/** The write of a decided create: the complete user row, its stored password, audit event and verification email. */
-export async function prepareCreate(ctx: ImportContext, plan: CreatePlan, opts: PrepareOptions = {}): Promise<{ insert: UserInsert; resource: UserResourceSource }> {
+/**
+ * A decided create, ready to write: the complete user row (its stored password in it), its
+ * verification email, and the password kind its audit entry names. A bulk batch writes many of
+ * these with one audit event for the batch (lib/bulk/write-batch.ts); the single create wraps
+ * one in its own event and resource (prepareCreate).
+ */
+export type PreparedCreate = { row: UserRow; verification: UserVerificationWrite | null; passwordKind: string };
+
+/** The action of a create's audit event. */
+export const createAction = (mode: ImportMode) => (mode === "import" ? "USER.IMPORTED" : "USER.CREATED");
+
+/** What a create's audit entry says of the user (its own event's details, or its line in a batch event's users). */
+export function createAuditDetails(p: PreparedCreate) {
+  return { populationId: p.row.populationId, passwordStatus: p.row.passwordStatus, passwordKind: p.passwordKind };
+}
+
+export async function prepareUserCreate(ctx: ImportContext, plan: CreatePlan, opts: Omit<PrepareOptions, "auditDetails"> = {}): Promise<PreparedCreate> {
   const now = opts.now ?? new Date();
   const { input } = plan;
   const row = newUserRow({
@@ -89,19 +105,21 @@ export async function prepareCreate(ctx: ImportContext, plan: CreatePlan, opts: 
     externalPassword: plan.external,
     now,
   });
-  const audit = {
-    ...auditRow(ctx.actor, ctx.environmentId, ctx.mode === "import" ? "USER.IMPORTED" : "USER.CREATED", { type: "USER", id: row.id }, {
-      populationId: row.populationId,
-      passwordStatus: row.passwordStatus,
-      passwordKind: plan.password?.kind ?? passwordKind(null),
-      ...opts.auditDetails,
-    }),
-    createdAt: now,
-  };
   const verification =
     row.lifecycleStatus === "VERIFICATION_REQUIRED" && input.lifecycle?.suppressVerificationCode !== true && row.email
       ? await prepareVerification(row.id, row.username, row.email, now)
       : null;
+  return { row, verification, passwordKind: plan.password?.kind ?? passwordKind(null) };
+}
+
+/** The write of a decided create with its own audit event, and the resource it answers with. */
+export async function prepareCreate(ctx: ImportContext, plan: CreatePlan, opts: PrepareOptions = {}): Promise<{ insert: UserInsert; resource: UserResourceSource }> {
+  const prepared = await prepareUserCreate(ctx, plan, opts);
+  const { row, verification } = prepared;
+  const audit = {
+    ...auditRow(ctx.actor, ctx.environmentId, createAction(ctx.mode), { type: "USER", id: row.id }, { ...createAuditDetails(prepared), ...opts.auditDetails }),
+    createdAt: row.createdAt,
+  };
   return {
     insert: { row, audit, verification },
     resource: {
