@@ -108,7 +108,12 @@ function clientOf(db: Executor): postgres.Sql {
 }
 
 /** COPYs the rows into the table, inside `db` (a transaction, as every batch writer is). */
-export async function copyRows<T extends PgTable>(db: Executor, table: T, rows: readonly T["$inferSelect"][], keys?: readonly (keyof T["$inferSelect"] & string)[]): Promise<void> {
+export async function copyRows<T extends PgTable, K extends keyof T["$inferSelect"] & string = keyof T["$inferSelect"] & string>(
+  db: Executor,
+  table: T,
+  rows: readonly Pick<T["$inferSelect"], K>[],
+  keys?: readonly K[],
+): Promise<void> {
   if (!rows.length) return;
   const text = copyText(table, rows as readonly Record<string, unknown>[], keys);
   const writable = await clientOf(db).unsafe(planOf(table, keys).statement).writable();

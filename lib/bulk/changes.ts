@@ -1,6 +1,8 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "@/db";
+import { canCopy, copyRows } from "@/db/copy";
+import { userImportChanges } from "@/db/schema";
 import { timed } from "./profile";
 
 /**
@@ -43,12 +45,18 @@ export async function recordJobWrites<T>(
     await timed("c.xmin", () => tx.execute(sql`select xmin::text as version, pg_current_xact_id()::xid::text as xact from users where id = ${(created[0] ?? updated[0])!.id}::uuid`)),
   );
   if (!written) return result;
-  if (created.length) {
+  if (created.length && canCopy()) {
+    // The users were created by this write, with ids made for it: no line of this job names them
+    // yet (on either driver a duplicate would fail the batch as a unique violation, and the batch
+    // be decided again). COPY costs PostgreSQL half of the statement below: 12 against 21-27 ms
+    // for 5,000 users (psql, this machine).
+    const lines = created.map((u) => ({ jobId, userId: u.id, kind: "created" as const, afterVersion: written.version, rowNumber: u.row }));
+    await timed("c.created", () => copyRows(tx, userImportChanges, lines, ["jobId", "userId", "kind", "afterVersion", "rowNumber"]));
+  } else if (created.length) {
     await timed("c.created", () => tx.execute(sql`
       insert into user_import_changes (job_id, user_id, kind, after_version, row_number)
       select ${jobId}::uuid, r.id, 'created', ${written.version}, r.row
-      from json_to_recordset(${list(created)}::json) as r(id uuid, "row" int)
-      on conflict (job_id, user_id) do update set after_version = excluded.after_version`));
+      from json_to_recordset(${list(created)}::json) as r(id uuid, "row" int)`));
   }
   if (updated.length && written.version !== written.xact) {
     // Written inside a savepoint: its version is the savepoint's, not the transaction's.
