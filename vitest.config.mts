@@ -19,6 +19,7 @@ const SERVER_SUITES = [
   "test/db-outage.test.ts",
   "test/undo-server.test.ts",
   "test/directory-server.test.ts",
+  "test/job-wake-server.test.ts",
 ];
 
 // Server suites that measure how fast the server answers while it works: they run last, one

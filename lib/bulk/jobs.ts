@@ -1,7 +1,9 @@
 import "server-only";
+import cluster from "node:cluster";
 import type { Readable } from "node:stream";
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { getDb } from "@/db";
+import { JOB_QUEUED } from "@/lib/server/messages";
 import {
   BULK_FORMATS,
   ON_CONFLICT,
@@ -111,9 +113,21 @@ export function onNewJob(fn: Waker): void {
   wake = fn;
 }
 
-/** Tells this process's job worker that a job was queued (an undo, say), so that it starts now. */
+/**
+ * Tells this process's job worker that a job was queued (an upload, an undo), so that it starts
+ * now; in a server of several workers, the others too, through the supervisor (JOB_QUEUED). They
+ * would otherwise find the job only at their next idle poll, up to a second later, while this
+ * process worked it alone.
+ */
 export function wakeJobWorker(): void {
   wake();
+  if (cluster.isWorker && process.connected) {
+    try {
+      process.send?.(JOB_QUEUED);
+    } catch {
+      // The supervisor is going away: the other workers are stopping too.
+    }
+  }
 }
 
 /**
@@ -181,7 +195,7 @@ export async function createImportJob(actor: Actor, environmentId: string, file:
       .where(and(eq(userImportJobs.id, id), eq(userImportJobs.status, "UPLOADING")))
       .returning();
     if (!job) throw requestFailed("The job was canceled during its upload.");
-    wake();
+    wakeJobWorker();
     return job;
   } catch (err) {
     // An upload that failed leaves nothing behind: no job, no chunk, no user.
@@ -249,7 +263,7 @@ export async function importFromDryRun(
       select ${id}::uuid, seq, row_count, data from user_import_chunks where job_id = ${dry.id}::uuid`);
     return created!;
   });
-  wake();
+  wakeJobWorker();
   return job;
 }
 

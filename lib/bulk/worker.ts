@@ -1,8 +1,10 @@
 import "server-only";
+import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import { databaseDriver } from "@/db";
 import { isDatabaseUnavailable } from "@/lib/api/errors";
 import { log, safeError } from "@/lib/log";
+import { JOB_QUEUED } from "@/lib/server/messages";
 import { processChunk } from "./chunk";
 import { resumeStalledDirectoryFeeds } from "./directory-source";
 import { expireStaleUploads, purgeFinishedFiles } from "./housekeeping";
@@ -69,13 +71,20 @@ export type BulkWorker = { stop: () => Promise<void> };
 export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } = {}): BulkWorker {
   const owner = `${process.pid}-${randomUUID()}`;
   const concurrency = opts.concurrency ?? (Number(process.env.BULK_WORKER_CONCURRENCY) || (databaseDriver() === "pglite" ? 1 : 2));
-  const idleMs = opts.idleMs ?? 1000;
+  // BULK_IDLE_POLL_MS: how often an idle loop looks for work it was not told of (a job queued by
+  // another server on the same database, a lease run out).
+  const idleMs = opts.idleMs ?? (Number(process.env.BULK_IDLE_POLL_MS) || 1000);
   let stopped = false;
   const sleepers = new Set<() => void>();
   const wakeAll = () => {
     for (const w of [...sleepers]) w();
   };
   onNewJob(wakeAll);
+  // A job queued by another worker of this server, passed on by the supervisor (lib/server/main.ts).
+  const onMessage = (m: unknown) => {
+    if (m === JOB_QUEUED) wakeAll();
+  };
+  if (cluster.isWorker) process.on("message", onMessage);
 
   const loop = async () => {
     let outage = false;
@@ -119,6 +128,7 @@ export function startBulkWorker(opts: { concurrency?: number; idleMs?: number } 
   return {
     stop: async () => {
       stopped = true;
+      process.off("message", onMessage);
       clearInterval(janitor);
       clearInterval(feeds);
       wakeAll();

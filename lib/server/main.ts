@@ -17,6 +17,7 @@
 import cluster from "node:cluster";
 import os from "node:os";
 import path from "node:path";
+import { JOB_QUEUED } from "./messages";
 
 // The bundle lives in .next/identity-import/: the project root is two folders up.
 const ROOT = process.env.IDENTITY_IMPORT_ROOT ?? path.resolve(import.meta.dirname, "../..");
@@ -80,8 +81,12 @@ async function primary() {
   for (let i = 1; i < workers; i++) fork("api");
   let ready = 0;
   let shuttingDown = false;
-  cluster.on("message", (_w, msg) => {
+  cluster.on("message", (from, msg) => {
     if (msg === "listening" && ++ready === workers) void import("./announce").then((a) => a.announce(workers));
+    // A job queued in one worker: the others start working it now, not at their next idle poll.
+    if (msg === JOB_QUEUED) {
+      for (const w of Object.values(cluster.workers ?? {})) if (w && w.id !== from.id && w.isConnected()) w.send(JOB_QUEUED, undefined, () => {});
+    }
   });
   cluster.on("exit", (w, code, signal) => {
     const role = roles.get(w.id);
