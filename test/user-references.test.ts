@@ -89,7 +89,7 @@ describe("a user's population and environment", () => {
     const { newUserRow } = await import("@/lib/users/user-row");
     const d = await db();
     const row = (username: string, populationId: string) => ({
-      row: newUserRow({ id: randomUUID(), environmentId: FIXED.demoEnvId, populationId, input: { username }, identityProviderId: null, passwordHash: null, externalPassword: null, now: new Date() }),
+      row: newUserRow({ id: randomUUID(), environmentId: FIXED.demoEnvId, populationId, input: { username, population: { id: populationId } }, identityProviderId: null, passwordHash: null, externalPassword: null, now: new Date() }),
       verification: null,
     });
     const batch = [...Array.from({ length: 50 }, (_, i) => row(`refs-batch-${i}`, refs.defaultPopulationId)), row("refs-batch-bad", randomUUID())];

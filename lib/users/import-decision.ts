@@ -17,7 +17,7 @@ import { ApiError, invalidData, notFound, uniquenessViolation, withTarget, type 
 import { parseWithProblems } from "@/lib/api/validation";
 import { checkGatewayLink } from "@/lib/gateways/link-rule";
 import type { PasswordPolicy } from "@/lib/passwords";
-import { userCreateSchema, userImportSchema, type UserImportInput } from "./schema";
+import { userCreateSchemaFor, userImportSchemaFor, type UserImportInput } from "./schema";
 import { decidePassword, passwordKind, policyOf, type PasswordDecision } from "./stored-password";
 import { emailVerifiedAfter, mergedProfile, profileOf, profileTooLarge } from "./user-row";
 
@@ -146,7 +146,7 @@ function parseBody(body: unknown, mode: ImportMode, defaultPopulationId: string 
   }
   const namedPopulation = (body as Record<string, unknown>).population !== undefined;
   const withPopulation = !namedPopulation && defaultPopulationId ? { ...body, population: { id: defaultPopulationId } } : body;
-  const result = parseWithProblems(mode === "import" ? userImportSchema : userCreateSchema, withPopulation);
+  const result = parseWithProblems(mode === "import" ? userImportSchemaFor(withPopulation) : userCreateSchemaFor(withPopulation), withPopulation);
   if (!result.success) return { ok: false, username: rawUsername, error: invalidData(result.problems) };
   const input = result.data as UserImportInput;
   if (profileTooLarge(profileOf(input))) {
